@@ -1,0 +1,94 @@
+"""Chainable query logic for the archive's models.
+
+Every view, export and command asks for rows through these methods, so the joins a page
+needs (and therefore its query count) are decided in one place.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import models
+
+
+class OutletQuerySet(models.QuerySet):
+    pass
+
+
+class PartyQuerySet(models.QuerySet):
+    def with_quote_counts(self):
+        return self.annotate(quote_count=models.Count("speakers__quotes", distinct=True))
+
+
+class SpeakerQuerySet(models.QuerySet):
+    def with_party(self):
+        return self.select_related("party")
+
+    def with_quote_counts(self):
+        return self.annotate(quote_count=models.Count("quotes"))
+
+    def persons(self):
+        return self.filter(kind="person")
+
+    def matching_name(self, name: str):
+        """Speakers whose canonical name or any alternative spelling equals ``name``."""
+        name = name.strip()
+        return self.filter(
+            models.Q(name__iexact=name) | models.Q(aliases__name__iexact=name)
+        ).distinct()
+
+
+class EventQuerySet(models.QuerySet):
+    def chronological(self):
+        return self.order_by("start_date", "name")
+
+    def with_quote_counts(self):
+        return self.annotate(quote_count=models.Count("quotes"))
+
+    def in_format(self, fmt: str):
+        return self.filter(format=fmt)
+
+
+class ArticleQuerySet(models.QuerySet):
+    def with_outlet(self):
+        return self.select_related("outlet")
+
+    def newest_first(self):
+        return self.order_by(models.F("published").desc(nulls_last=True), "-id")
+
+
+class QuoteQuerySet(models.QuerySet):
+    def with_relations(self):
+        """Everything a quote row displays, joined in the same query."""
+        return self.select_related(
+            "speaker", "speaker__party", "event", "article", "article__outlet", "relayed_by"
+        )
+
+    def by_speaker(self, *speakers):
+        return self.filter(speaker__in=speakers)
+
+    def by_party(self, *parties):
+        return self.filter(speaker__party__in=parties)
+
+    def in_period(self, start: datetime.date | None = None, end: datetime.date | None = None):
+        qs = self
+        if start is not None:
+            qs = qs.filter(said_on__gte=start)
+        if end is not None:
+            qs = qs.filter(said_on__lte=end)
+        return qs
+
+    def in_format(self, *formats: str):
+        return self.filter(event__format__in=formats)
+
+    def newest_first(self):
+        return self.order_by(models.F("said_on").desc(nulls_last=True), "-id")
+
+    def oldest_first(self):
+        return self.order_by(models.F("said_on").asc(nulls_last=True), "id")
+
+    def search(self, query: str):
+        """Full-text search; all database-specific detail lives in articles.search."""
+        from articles import search
+
+        return search.search_quotes(self, query)
