@@ -1,6 +1,6 @@
 from django.urls import path
 
-from articles import views
+from articles import urls_search, views
 
 app_name = "articles"
 
@@ -12,3 +12,6 @@ urlpatterns = [
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker-detail"),
     path("events/<slug:slug>/", views.event_detail, name="event-detail"),
 ]
+
+# Search help, CSV/BibTeX exports and citations live in their own module.
+urlpatterns += urls_search.urlpatterns
