@@ -5,6 +5,7 @@ draft treaty) speaks for a Party (a state, alliance or organisation). Filtering 
 either level.
 """
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
@@ -216,6 +217,10 @@ class Article(models.Model):
     review_status = models.CharField(
         max_length=20, choices=ReviewStatus, default=ReviewStatus.REVIEWED
     )
+    # Written by database triggers only (migration 0003; see articles/search.py); NULL on SQLite,
+    # which searches FTS5 tables instead. Its GIN index is made by that migration on PostgreSQL
+    # alone, not declared in Meta, because SQLite rebuilds declared indexes on table rewrites.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = querysets.ArticleQuerySet.as_manager()
 
@@ -280,6 +285,9 @@ class Quote(models.Model):
     review_status = models.CharField(
         max_length=20, choices=ReviewStatus, default=ReviewStatus.REVIEWED
     )
+    # Quote text, speaker names, headline and body, weighted A-D; kept by triggers like
+    # Article.search_vector, because a generated column cannot read other tables.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = querysets.QuoteQuerySet.as_manager()
 
