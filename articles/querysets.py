@@ -56,6 +56,21 @@ class ArticleQuerySet(models.QuerySet):
     def newest_first(self):
         return self.order_by(models.F("published").desc(nulls_last=True), "-id")
 
+    def with_quote_counts(self):
+        # A subquery, not Count(): a GROUP BY would have to carry a search rank annotation.
+        from django.db.models.functions import Coalesce
+
+        from articles.models import Quote
+
+        counts = (
+            Quote.objects.filter(article=models.OuterRef("pk"))
+            .order_by()
+            .values("article")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.annotate(quote_count=Coalesce(models.Subquery(counts), 0))
+
 
 class QuoteQuerySet(models.QuerySet):
     def with_relations(self):

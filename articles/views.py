@@ -1,21 +1,73 @@
-"""Thin, read-only views: each asks a QuerySet for its rows and renders a template."""
+"""Thin, read-only HTML views: queryset, filterset, ``filterset.qs``, paginate, context.
 
+A list whose parameters do not validate renders its form with the errors and a 400 status, and
+runs no result query. Every page runs a fixed number of queries; tests/test_views_queries.py
+pins the numbers.
+"""
+
+from http import HTTPStatus
+
+from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from articles.models import Article, Event, Quote, Speaker
+from articles import search
+from articles.facets import quote_facets, summary
+from articles.filters import (
+    PAGE_SIZE,
+    ArticleDetailForm,
+    ArticleFilterSet,
+    EventFilterSet,
+    QuoteFilterSet,
+    SpeakerFilterSet,
+)
+from articles.marking import anchor_id, context_of, mark_quotes
+from articles.models import Article, Event, NegotiationFormat, Quote, Speaker
+from articles.pagination import paginate
+
+HOME_EVENTS = 50
+EVENT_QUOTES = 200  # an event page shows this many statements, then links to the full list
+
+
+def _status(filterset) -> HTTPStatus:
+    return HTTPStatus.OK if filterset.is_valid() else HTTPStatus.BAD_REQUEST
+
+
+def quote_listing(request, base, *, fixed=None, size=PAGE_SIZE) -> dict:
+    """The filter form, facets, summary line and one page of quotes from ``base``.
+
+    ``fixed`` maps the parameters a page fixes (its speaker or event) to their values, which
+    export links add back to the query string.
+    """
+    fixed = fixed or {}
+    filterset = QuoteFilterSet(request.GET, queryset=base, request=request, fixed=fixed)
+    export_query = request.GET.copy()
+    for name, value in fixed.items():
+        if value:
+            export_query.setlist(name, [value])
+    context = {"filterset": filterset, "form": filterset.form, "export_query": export_query}
+    if filterset.is_valid():
+        page = paginate(filterset, filterset.qs.with_relations(), size=size)
+        if filterset.query:
+            search.highlight_quotes(page.rows, filterset.query)
+            context["suggestions"] = list(search.suggest_speakers(filterset.query)[:5])
+        context["page"] = page
+        context["summary"] = summary(filterset, request.GET)
+    context["facets"] = quote_facets(filterset, base)
+    return context
 
 
 @require_safe
 def home(request):
     context = {
         "counts": {
-            "articles": Article.objects.count(),
             "quotes": Quote.objects.count(),
             "speakers": Speaker.objects.count(),
             "events": Event.objects.count(),
+            "articles": Article.objects.count(),
         },
-        "events": Event.objects.chronological().with_quote_counts(),
+        "events": Event.objects.chronological().with_quote_counts()[:HOME_EVENTS],
         "latest_quotes": Quote.objects.with_relations().newest_first()[:5],
     }
     return render(request, "articles/home.html", context)
@@ -23,29 +75,126 @@ def home(request):
 
 @require_safe
 def quote_list(request):
-    quotes = Quote.objects.with_relations().newest_first()[:50]
-    return render(request, "articles/quote_list.html", {"quotes": quotes})
+    context = quote_listing(request, Quote.objects.all())
+    return render(
+        request, "articles/quote_list.html", context, status=_status(context["filterset"])
+    )
 
 
 @require_safe
 def quote_detail(request, pk):
     quote = get_object_or_404(Quote.objects.with_relations(), pk=pk)
-    return render(request, "articles/quote_detail.html", {"quote": quote})
+    before, text, after = context_of(quote.article.body, quote.start, quote.end)
+    context = {
+        "quote": quote,
+        "context_before": before,
+        "context_after": after,
+        "anchor": anchor_id(quote),
+    }
+    return render(request, "articles/quote_detail.html", context)
+
+
+@require_safe
+def article_list(request):
+    filterset = ArticleFilterSet(request.GET, queryset=Article.objects.all(), request=request)
+    context = {"filterset": filterset, "form": filterset.form}
+    if filterset.is_valid():
+        qs = filterset.qs.with_outlet().with_quote_counts().prefetch_related("events")
+        context["page"] = paginate(filterset, qs)
+        context["summary"] = summary(filterset, request.GET)
+    return render(request, "articles/article_list.html", context, status=_status(filterset))
 
 
 @require_safe
 def article_detail(request, slug):
-    article = get_object_or_404(Article.objects.with_outlet(), slug=slug)
-    return render(request, "articles/article_detail.html", {"article": article})
+    article = get_object_or_404(Article.objects.with_outlet().defer("raw_text"), slug=slug)
+    quotes = list(article.quotes.select_related("speaker").order_by("start", "-end"))
+    form = ArticleDetailForm(request.GET)
+    current = None
+    if form.is_valid() and form.cleaned_data["quote"]:
+        current = next((q for q in quotes if q.pk == form.cleaned_data["quote"]), None)
+        if current is None:
+            form.add_error("quote", "This article holds no statement with that number.")
+    context = {
+        "article": article,
+        "body": mark_quotes(article.body, quotes, current_pk=current and current.pk),
+        "quotes": quotes,
+        "current": current,
+        "form": form,
+        "events": article.events.chronological(),
+    }
+    status = HTTPStatus.OK if form.is_valid() else HTTPStatus.BAD_REQUEST
+    return render(request, "articles/article_detail.html", context, status=status)
+
+
+@require_safe
+def article_raw(request, slug):
+    article = get_object_or_404(Article.objects.only("raw_text"), slug=slug)
+    return HttpResponse(article.raw_text, content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def speaker_list(request):
+    filterset = SpeakerFilterSet(request.GET, queryset=Speaker.objects.all(), request=request)
+    context = {"filterset": filterset, "form": filterset.form}
+    if filterset.is_valid():
+        context["page"] = paginate(filterset, filterset.qs.with_party().with_quote_counts())
+        context["summary"] = summary(filterset, request.GET)
+    return render(request, "articles/speaker_list.html", context, status=_status(filterset))
 
 
 @require_safe
 def speaker_detail(request, slug):
     speaker = get_object_or_404(Speaker.objects.with_party(), slug=slug)
-    return render(request, "articles/speaker_detail.html", {"speaker": speaker})
+    context = quote_listing(
+        request, speaker.quotes.all(), fixed={"speaker": speaker.slug, "party": None}
+    )
+    context["speaker"] = speaker
+    context["events"] = (
+        Event.objects.filter(quotes__speaker=speaker)
+        .annotate(quote_count=Count("quotes"))
+        .chronological()
+    )
+    status = _status(context["filterset"])
+    return render(request, "articles/speaker_detail.html", context, status=status)
+
+
+@require_safe
+def event_list(request):
+    filterset = EventFilterSet(request.GET, queryset=Event.objects.all(), request=request)
+    context = {"filterset": filterset, "form": filterset.form}
+    if filterset.is_valid():
+        context["page"] = paginate(filterset, filterset.qs.with_quote_counts())
+        context["summary"] = summary(filterset, request.GET)
+    return render(request, "articles/event_list.html", context, status=_status(filterset))
 
 
 @require_safe
 def event_detail(request, slug):
     event = get_object_or_404(Event, slug=slug)
-    return render(request, "articles/event_detail.html", {"event": event})
+    context = quote_listing(
+        request, event.quotes.all(), fixed={"event": event.slug, "format": None}, size=EVENT_QUOTES
+    )
+    if "page" in context:
+        # Each side's account side by side: group the page's statements by party.
+        rows = context["page"].rows
+        context["by_party"] = _group_by_party(rows)
+    context["event"] = event
+    context["participants"] = event.participants.with_party()
+    context["parties"] = event.parties.all()
+    context["articles"] = event.articles.with_outlet().newest_first()
+    status = _status(context["filterset"])
+    return render(request, "articles/event_detail.html", context, status=status)
+
+
+def _group_by_party(quotes) -> list[tuple[str, list]]:
+    groups: dict[str, list] = {}
+    for quote in quotes:
+        party = quote.speaker.party
+        groups.setdefault(str(party) if party else "No party", []).append(quote)
+    return sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+
+
+@require_safe
+def about_data(request):
+    return render(request, "articles/about_data.html", {"formats": NegotiationFormat.choices})

@@ -1,0 +1,406 @@
+"""Every list parameter of the archive: one FilterSet per list page (and its JSON twin).
+
+Views never read ``request.GET`` themselves. They build a FilterSet, check ``is_valid()`` and show
+the form's errors with a 400 status instead of dropping a bad filter. Sorting and the pagination
+cursor are fields of the same form, so they are validated the same way.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import re
+from dataclasses import dataclass
+
+import django_filters as filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
+
+from articles.models import Article, Event, NegotiationFormat, Outlet, Party, Quote, Speaker
+
+# A page shows this many rows; a relevance-ordered list pages through at most RESULT_CAP rows
+# (ranks are floats, so they make poor keyset cursors; a capped window keeps OFFSET cheap).
+PAGE_SIZE = 20
+RESULT_CAP = 1000
+
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    """A year, month or day typed by the reader, as the first and last day it covers."""
+
+    start: datetime.date
+    end: datetime.date
+    precision: str  # "year", "month" or "day"
+
+    def __str__(self):
+        if self.precision == "year":
+            return str(self.start.year)
+        if self.precision == "month":
+            return self.start.strftime("%B %Y")
+        return f"{self.start.day} {self.start.strftime('%B %Y')}"
+
+
+def parse_date_span(value: str) -> DateSpan:
+    """Parse YYYY, YYYY-MM or YYYY-MM-DD; raise ValueError for anything else."""
+    match = _DATE_RE.match(value.strip())
+    if not match:
+        raise ValueError(value)
+    year, month, day = (int(g) if g else None for g in match.groups())
+    if month is None:
+        return DateSpan(datetime.date(year, 1, 1), datetime.date(year, 12, 31), "year")
+    if day is None:
+        last = calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 0
+        return DateSpan(datetime.date(year, month, 1), datetime.date(year, month, last), "month")
+    date = datetime.date(year, month, day)
+    return DateSpan(date, date, "day")
+
+
+class DateSpanField(forms.CharField):
+    default_error_messages = {
+        "invalid": "Enter a date as YYYY, YYYY-MM or YYYY-MM-DD, for example 2022-01.",
+    }
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_date_span(value)
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class DateSpanFilter(filters.Filter):
+    """``date_from`` takes the first day of the span it is given, ``date_to`` the last."""
+
+    field_class = DateSpanField
+
+    def __init__(self, *args, bound: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bound = bound
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        if self.bound == "start":
+            return qs.filter(**{f"{self.field_name}__gte": value.start})
+        return qs.filter(**{f"{self.field_name}__lte": value.end})
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A keyset position: the sort key of the row and its id (``2022-01-13.45``)."""
+
+    key: object
+    pk: int
+
+    @staticmethod
+    def encode(key, pk) -> str:
+        if key is None:
+            return f"null.{pk}"
+        if isinstance(key, datetime.date):
+            return f"{key.isoformat()}.{pk}"
+        return f"{key}.{pk}"
+
+
+def _parse_date_key(text):
+    return None if text == "null" else datetime.date.fromisoformat(text)
+
+
+class CursorField(forms.CharField):
+    default_error_messages = {
+        "invalid": "This page position is not valid; follow the Next and Previous links.",
+    }
+
+    def __init__(self, *, parse_key=_parse_date_key, **kwargs):
+        super().__init__(required=False, **kwargs)
+        self.parse_key = parse_key
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        key, dot, pk = value.rpartition(".")
+        try:
+            if not dot or not pk.isdigit():
+                raise ValueError(value)
+            return Cursor(self.parse_key(key), int(pk))
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class ListForm(forms.Form):
+    """Sorting, pagination and checks across fields, shared by every list."""
+
+    after = CursorField()
+    before = CursorField()
+    page = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=RESULT_CAP // PAGE_SIZE,
+        error_messages={"max_value": f"Results ranked by relevance stop at {RESULT_CAP}."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        unknown = sorted(set(self.data) - set(self.fields))
+        if unknown:
+            raise ValidationError(
+                "Unknown parameter %(names)s. This page accepts: %(known)s.",
+                params={"names": ", ".join(unknown), "known": ", ".join(self.fields)},
+                code="unknown",
+            )
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start.start > end.end:
+            self.add_error("date_to", "The end date is before the start date; swap them.")
+        if cleaned.get("after") and cleaned.get("before"):
+            self.add_error("before", "Give either after or before, not both.")
+        return cleaned
+
+
+class NameListForm(ListForm):
+    """A list ordered by name: its page positions carry a name, not a date."""
+
+    after = CursorField(parse_key=str)
+    before = CursorField(parse_key=str)
+
+
+def _unknown(thing: str, example: str) -> dict:
+    message = f"There is no {thing} “%(value)s”. Pick one from the list, for example {example}."
+    return {"invalid_choice": message}
+
+
+def _choice_error(thing: str, choices) -> dict:
+    values = ", ".join(value for value, _ in choices)
+    return {"invalid_choice": f"Unknown {thing} “%(value)s”: use one of {values}."}
+
+
+SORT_CHOICES = [("newest", "Newest first"), ("oldest", "Oldest first")]
+SEARCH_SORT_CHOICES = [*SORT_CHOICES, ("relevance", "Best match")]
+
+
+class ArchiveFilterSet(filters.FilterSet):
+    """A FilterSet whose form also carries sorting and the page position."""
+
+    # Sort name -> (key field, descending). Lists page by keyset on (key, id).
+    orderings: dict[str, tuple[str, bool]] = {}
+    default_sort = "newest"
+    sort_choices = SORT_CHOICES
+
+    def __init__(self, data=None, queryset=None, *, request=None, fixed=()):
+        super().__init__(data, queryset, request=request)
+        # Pages about one speaker or event fix that filter; the parameter is then unknown there.
+        for name in fixed:
+            self.filters.pop(name)
+
+    def get_form_class(self):
+        form_class = super().get_form_class()
+        form_class.base_fields["sort"] = forms.ChoiceField(
+            choices=[("", "Default"), *self.sort_choices],
+            required=False,
+            error_messages=_choice_error("sort order", self.sort_choices),
+        )
+        return form_class
+
+    def filter_queryset(self, queryset, *, exclude=()):
+        """Apply every filter but those in ``exclude`` (facets count without their own)."""
+        for name, value in self.form.cleaned_data.items():
+            if name in self.filters and name not in exclude:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    @property
+    def query(self) -> str:
+        return (self.form.cleaned_data.get("q") or "").strip() if self.is_valid() else ""
+
+    @property
+    def sort(self) -> str:
+        """The sort in effect: relevance by default when searching, and only when searching."""
+        chosen = self.form.cleaned_data.get("sort") if self.is_valid() else ""
+        if chosen == "relevance" or (not chosen and self.query):
+            return "relevance" if self.query else self.default_sort
+        return chosen or self.default_sort
+
+
+class QuoteFilterSet(ArchiveFilterSet):
+    q = filters.CharFilter(method="filter_q", label="Words")
+    speaker = filters.ModelMultipleChoiceFilter(
+        queryset=Speaker.objects.all(),
+        to_field_name="slug",
+        method="filter_speaker",
+        label="Speaker",
+        error_messages=_unknown("speaker", "sergey-lavrov"),
+    )
+    party = filters.ModelMultipleChoiceFilter(
+        queryset=Party.objects.all(),
+        to_field_name="slug",
+        method="filter_party",
+        label="Party",
+        error_messages=_unknown("party", "russia"),
+    )
+    date_from = DateSpanFilter(field_name="said_on", bound="start", label="Said from")
+    date_to = DateSpanFilter(field_name="said_on", bound="end", label="Said until")
+    format = filters.ChoiceFilter(
+        choices=NegotiationFormat.choices,
+        method="filter_format",
+        label="Negotiation format",
+        error_messages=_choice_error("format", NegotiationFormat.choices),
+    )
+    event = filters.ModelChoiceFilter(
+        queryset=Event.objects.all(),
+        to_field_name="slug",
+        label="Event",
+        error_messages=_unknown("event", "nato-russia-council-2022-01-12"),
+    )
+    outlet = filters.ModelChoiceFilter(
+        queryset=Outlet.objects.all(),
+        field_name="article__outlet",
+        to_field_name="slug",
+        label="Outlet",
+        error_messages=_unknown("outlet", "tass"),
+    )
+    kind = filters.ChoiceFilter(
+        choices=Quote.Kind.choices,
+        label="Kind",
+        error_messages=_choice_error("kind", Quote.Kind.choices),
+    )
+
+    orderings = {"newest": ("said_on", True), "oldest": ("said_on", False)}
+    sort_choices = SEARCH_SORT_CHOICES
+
+    class Meta:
+        model = Quote
+        fields = []
+        form = ListForm
+
+    def filter_q(self, qs, name, value):
+        return qs.search(value) if value.strip() else qs
+
+    # An empty multiple choice cleans to ``none()``, which django-filter does not treat as empty.
+    def filter_speaker(self, qs, name, value):
+        speakers = list(value)
+        return qs.by_speaker(*speakers) if speakers else qs
+
+    def filter_party(self, qs, name, value):
+        parties = list(value)
+        return qs.by_party(*parties) if parties else qs
+
+    def filter_format(self, qs, name, value):
+        return qs.in_format(value)
+
+
+class ArticleFilterSet(ArchiveFilterSet):
+    q = filters.CharFilter(method="filter_q", label="Words")
+    outlet = filters.ModelChoiceFilter(
+        queryset=Outlet.objects.all(),
+        to_field_name="slug",
+        label="Outlet",
+        error_messages=_unknown("outlet", "tass"),
+    )
+    event = filters.ModelChoiceFilter(
+        queryset=Event.objects.all(),
+        field_name="events",
+        to_field_name="slug",
+        label="Event covered",
+        error_messages=_unknown("event", "nato-russia-council-2022-01-12"),
+    )
+    format = filters.ChoiceFilter(
+        choices=NegotiationFormat.choices,
+        method="filter_format",
+        label="Negotiation format covered",
+        error_messages=_choice_error("format", NegotiationFormat.choices),
+    )
+    date_from = DateSpanFilter(field_name="published", bound="start", label="Published from")
+    date_to = DateSpanFilter(field_name="published", bound="end", label="Published until")
+
+    orderings = {"newest": ("published", True), "oldest": ("published", False)}
+    sort_choices = SEARCH_SORT_CHOICES
+
+    class Meta:
+        model = Article
+        fields = []
+        form = ListForm
+
+    def filter_q(self, qs, name, value):
+        from articles import search
+
+        return search.search_articles(qs, value) if value.strip() else qs
+
+    def filter_format(self, qs, name, value):
+        # Exists, not a join: an article covering two such events must still appear once.
+        covered = Article.events.through.objects.filter(article=OuterRef("pk"), event__format=value)
+        return qs.filter(Exists(covered))
+
+
+class SpeakerFilterSet(ArchiveFilterSet):
+    party = filters.ModelMultipleChoiceFilter(
+        queryset=Party.objects.all(),
+        to_field_name="slug",
+        method="filter_party",
+        label="Party",
+        error_messages=_unknown("party", "russia"),
+    )
+    kind = filters.ChoiceFilter(
+        choices=Speaker.Kind.choices,
+        label="Kind of speaker",
+        error_messages=_choice_error("kind", Speaker.Kind.choices),
+    )
+
+    orderings = {"name": ("name", False)}
+    default_sort = "name"
+    sort_choices = [("name", "By name")]
+
+    class Meta:
+        model = Speaker
+        fields = []
+        form = NameListForm
+
+    def filter_party(self, qs, name, value):
+        parties = list(value)
+        return qs.filter(party__in=parties) if parties else qs
+
+
+class EventFilterSet(ArchiveFilterSet):
+    format = filters.ChoiceFilter(
+        choices=NegotiationFormat.choices,
+        label="Negotiation format",
+        error_messages=_choice_error("format", NegotiationFormat.choices),
+    )
+    party = filters.ModelMultipleChoiceFilter(
+        queryset=Party.objects.all(),
+        to_field_name="slug",
+        method="filter_party",
+        label="Party",
+        error_messages=_unknown("party", "russia"),
+    )
+    date_from = DateSpanFilter(field_name="start_date", bound="start", label="From")
+    date_to = DateSpanFilter(field_name="start_date", bound="end", label="Until")
+
+    orderings = {"oldest": ("start_date", False), "newest": ("start_date", True)}
+    default_sort = "oldest"
+    sort_choices = [("oldest", "Oldest first"), ("newest", "Newest first")]
+
+    class Meta:
+        model = Event
+        fields = []
+        form = ListForm
+
+    def filter_party(self, qs, name, value):
+        parties = list(value)
+        if not parties:
+            return qs
+        taking_part = Event.parties.through.objects.filter(event=OuterRef("pk"), party__in=parties)
+        return qs.filter(Exists(taking_part))
+
+
+class ArticleDetailForm(forms.Form):
+    """The article page's one parameter: which statement to highlight."""
+
+    quote = forms.IntegerField(
+        required=False,
+        min_value=1,
+        error_messages={"invalid": "quote must be the number of a statement in this article."},
+    )

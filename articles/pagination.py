@@ -1,0 +1,151 @@
+"""Keyset pagination and capped counts: every page costs the same at any depth.
+
+OFFSET makes the database walk past every skipped row, so page 5,000 of the quote list would be
+slow. Instead a page starts after (or before) the sort key and id of a row the reader has seen,
+which an index on (key, id) answers directly. Rows without a key (an undated statement) come last
+in both directions. See https://use-the-index-luke.com/no-offset.
+
+Ranked search results have no stable keyset (ranks are floats); they are paged by number inside
+a window capped at RESULT_CAP rows, so OFFSET stays small.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import F, Q
+
+from articles.filters import PAGE_SIZE, RESULT_CAP, Cursor
+
+
+@dataclass
+class Page:
+    rows: list
+    count: int
+    count_capped: bool
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    next_number: int | None = None
+    previous_number: int | None = None
+    # True on the first page reached by "previous": its link back drops the cursor entirely.
+    previous_is_first: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def count_label(self) -> str:
+        return f"{self.count:,}+" if self.count_capped else f"{self.count:,}"
+
+    @property
+    def has_other_pages(self) -> bool:
+        return bool(
+            self.next_cursor
+            or self.previous_cursor
+            or self.next_number
+            or self.previous_number
+            or self.previous_is_first
+        )
+
+
+def capped_count(queryset, cap: int = RESULT_CAP) -> tuple[int, bool]:
+    """Count at most ``cap`` rows (one query that stops early), and whether there were more."""
+    n = queryset.order_by().values("pk")[: cap + 1].count()
+    return min(n, cap), n > cap
+
+
+def _order(key: str, descending: bool, *, reverse: bool = False):
+    nulls = {"nulls_first": True} if reverse else {"nulls_last": True}
+    if descending != reverse:
+        return [F(key).desc(**nulls), "-pk"]
+    return [F(key).asc(**nulls), "pk"]
+
+
+def _after(key: str, cursor: Cursor, op: str) -> Q:
+    """Rows after ``cursor`` in display order, where keys run by ``op`` and nulls come last."""
+    if cursor.key is None:
+        return Q(**{f"{key}__isnull": True, f"pk__{op}": cursor.pk})
+    return (
+        Q(**{f"{key}__{op}": cursor.key})
+        | Q(**{key: cursor.key, f"pk__{op}": cursor.pk})
+        | Q(**{f"{key}__isnull": True})
+    )
+
+
+def _before(key: str, cursor: Cursor, op: str) -> Q:
+    """Rows before ``cursor`` in display order; ``op`` is the reverse comparison."""
+    if cursor.key is None:
+        return Q(**{f"{key}__isnull": False}) | Q(
+            **{f"{key}__isnull": True, f"pk__{op}": cursor.pk}
+        )
+    return Q(**{f"{key}__{op}": cursor.key}) | Q(**{key: cursor.key, f"pk__{op}": cursor.pk})
+
+
+def keyset_page(
+    queryset,
+    *,
+    key: str,
+    descending: bool,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    size: int = PAGE_SIZE,
+    count: tuple[int, bool] = (0, False),
+) -> Page:
+    """One page of ``queryset`` ordered by (key, id), starting after or ending before a cursor."""
+    forward, backward = ("lt", "gt") if descending else ("gt", "lt")
+    if before is not None:
+        rows = list(
+            queryset.filter(_before(key, before, backward)).order_by(
+                *_order(key, descending, reverse=True)
+            )[: size + 1]
+        )
+        has_previous, has_next = len(rows) > size, True
+        rows = rows[:size][::-1]
+    else:
+        qs = queryset.order_by(*_order(key, descending))
+        if after is not None:
+            qs = qs.filter(_after(key, after, forward))
+        rows = list(qs[: size + 1])
+        has_next, has_previous = len(rows) > size, after is not None
+        rows = rows[:size]
+
+    page = Page(rows=rows, count=count[0], count_capped=count[1])
+    if rows and has_next:
+        page.next_cursor = Cursor.encode(getattr(rows[-1], key), rows[-1].pk)
+    if has_previous:
+        if rows:
+            page.previous_cursor = Cursor.encode(getattr(rows[0], key), rows[0].pk)
+        else:
+            page.previous_is_first = True
+    return page
+
+
+def ranked_page(
+    queryset, *, number: int | None, size: int = PAGE_SIZE, count: tuple[int, bool] = (0, False)
+) -> Page:
+    """Page ``number`` of rows by descending ``rank``, inside the first RESULT_CAP rows."""
+    number = number or 1
+    offset = (number - 1) * size
+    rows = list(queryset.order_by("-rank", "-pk")[offset : offset + size + 1])
+    page = Page(rows=rows[:size], count=count[0], count_capped=count[1])
+    if len(rows) > size and offset + size < RESULT_CAP:
+        page.next_number = number + 1
+    if number > 1:
+        page.previous_number = number - 1
+    return page
+
+
+def paginate(filterset, queryset, *, size: int = PAGE_SIZE) -> Page:
+    """The page the (valid) ``filterset`` asks for, in the sort it asks for, with its count."""
+    data = filterset.form.cleaned_data
+    count = capped_count(queryset)
+    if filterset.sort == "relevance":
+        return ranked_page(queryset, number=data.get("page"), size=size, count=count)
+    key, descending = filterset.orderings[filterset.sort]
+    return keyset_page(
+        queryset,
+        key=key,
+        descending=descending,
+        after=data.get("after"),
+        before=data.get("before"),
+        size=size,
+        count=count,
+    )
