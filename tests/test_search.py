@@ -1,0 +1,290 @@
+"""Full-text search behaviour, the same assertions on SQLite (FTS5) and PostgreSQL (tsvector).
+
+Ranked order is pinned as tiers: the rows whose quote text matches, then those whose speaker
+matches, then headline, then body. Inside a tier the two engines order by their own scores
+(ts_rank vs bm25), so a tier is compared as a set; the tiers and their order must agree.
+Quote ids are the fixture's (fixtures/archive.json).
+"""
+
+import pytest
+from django.db import connection
+
+from articles import search
+from articles.models import Article, Quote, Speaker, SpeakerAlias
+
+LAVROV = {27, 28, 29, 30, 31, 32, 33, 34, 43, 44, 45, 46, 47, 48, 49}
+GRUSHKO = set(range(18, 25))
+GAVRILOV = {1, 2, 3, 4, 5, *range(10, 18)}
+ARTICLE_5 = set(range(43, 53))
+
+
+def ranked(query, queryset=None):
+    qs = search.search_quotes(queryset or Quote.objects.all(), query)
+    return list(qs.order_by("-rank", "-said_on", "-id").values_list("pk", flat=True))
+
+
+def assert_tiers(query, *tiers):
+    result = ranked(query)
+    got, start = [], 0
+    for tier in tiers:
+        got.append(set(result[start : start + len(tier)]))
+        start += len(tier)
+    assert got == [set(t) for t in tiers]
+    assert len(result) == start, f"{len(result) - start} rows beyond the expected tiers"
+
+
+def snippet(pk, query):
+    (quote,) = search.highlight_quotes(Quote.objects.filter(pk=pk), query)
+    return str(quote.snippet)
+
+
+@pytest.mark.django_db
+def test_the_database_under_test_is_the_one_configured():
+    # Both CI runs execute this module; a silent fallback to one engine would hide the other.
+    assert connection.vendor in {"sqlite", "postgresql"}
+
+
+def test_words_must_all_match_and_quote_text_ranks_first(archive):
+    # Quote text (A) above article body (D): the four quotes saying it come first.
+    rest = set(range(1, 43)) - set(range(10, 18)) - {26, 30, 31, 37}
+    assert_tiers("legally binding", {26, 30, 31, 37}, rest)
+
+
+def test_quote_text_then_speaker_then_headline_then_body(archive):
+    # Quote 14 names Lavrov in its text; then Lavrov's own quotes (speaker, B); then the
+    # other quotes of the two articles with Lavrov in the headline (C); then the body only (D).
+    assert_tiers(
+        "lavrov",
+        {14},
+        LAVROV,
+        {35, 36, 37, 38, 39, 40, 41, 42, 50, 51, 52},
+        {10, 11, 12, 13, 15, 16, 17},
+    )
+
+
+def test_exact_phrase(archive):
+    assert_tiers('"open door"', {51}, ARTICLE_5 - {51})
+    assert snippet(51, '"open door"') == (
+        "NATO’s <mark>Open Door</mark> policy and the right of each nation to choose its own "
+        "security arrangements"
+    )
+
+
+def test_stemming_matches_other_forms(archive):
+    top = {1, 6, 7, 9, 18, 25, 26, 27, 28, 30, 31, 36, 37, 43, 50}
+    assert ranked("guarantee")[:15] == ranked("guarantees")[:15]
+    assert set(ranked("guarantee")[:15]) == top
+    # Then the draft agreements: their speaker name says "guarantees".
+    assert set(ranked("guarantee")[15:19]) == {39, 40, 41, 42}
+    assert len(ranked("guaranteed")) == Quote.objects.count()
+    assert snippet(1, "guarantee") == (
+        "Reaching written agreements on mutual security <mark>guarantees</mark> with NATO "
+        "countries is extremely difficult, yet possible"
+    )
+
+
+def test_or(archive):
+    assert_tiers("Grushko OR Gavrilov", GRUSHKO | GAVRILOV, {6, 7, 8, 9, 25, 26})
+    assert ranked("grushko or gavrilov") == ranked("Grushko OR Gavrilov")
+
+
+def test_exclude(archive):
+    # Articles 2, 4 and 5 mention Lavrov somewhere; only articles 1 and 3 remain.
+    assert_tiers("guarantees -Lavrov", {1, 6, 7, 9, 18, 25, 26}, {2, 3, 4, 5, 8, *range(19, 25)})
+
+
+def test_highlight_marks_a_phrase_once_and_escapes(archive):
+    assert snippet(26, "legally binding") == (
+        "Russia needs <mark>legally binding</mark> guarantees because the West has failed to "
+        "fulfill its verbal commitments"
+    )
+    # Matched through its article only: the text is shown escaped, without marks.
+    assert snippet(33, "legally binding") == (
+        "Russia will not allow the US and NATO to delay the process with "
+        "&quot;endless discussions.&quot;"
+    )
+
+
+def test_highlight_takes_one_query_for_the_rows_shown(archive, django_assert_num_queries):
+    quotes = list(search.search_quotes(Quote.objects.all(), "guarantee").order_by("pk")[:20])
+    with django_assert_num_queries(1):
+        search.highlight_quotes(quotes, "guarantee")
+    assert {q.pk for q in quotes if "<mark>" in q.snippet} == {1, 6, 7, 9, 18}
+
+
+@pytest.fixture
+def hostile_quote(archive):
+    body = (
+        "Preamble. Ultimatum <script>alert('boom')</script> and "
+        '<img src=x onerror="alert(1)"> ultimatum ends, said the envoy.'
+    )
+    text = body[len("Preamble. ") : body.index(", said")]
+    article = Article.objects.create(
+        headline="A hostile document",
+        slug="hostile",
+        body=body,
+        raw_text=body,
+        content_hash="0" * 64,
+    )
+    start = body.index(text)
+    return Quote.objects.create(
+        text=text,
+        speaker=Speaker.objects.get(slug="sergey-lavrov"),
+        article=article,
+        kind=Quote.Kind.DIRECT,
+        start=start,
+        end=start + len(text),
+    )
+
+
+def test_highlighting_escapes_markup_in_documents(hostile_quote):
+    # PostgreSQL's parser does not index words inside tags, so the search is for plain words.
+    assert ranked("ultimatum") == [hostile_quote.pk]
+    html = snippet(hostile_quote.pk, "ultimatum")
+    assert html == (
+        "<mark>Ultimatum</mark> &lt;script&gt;alert(&#x27;boom&#x27;)&lt;/script&gt; and "
+        "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; <mark>ultimatum</mark> ends"
+    )
+    # A search for the markup itself is only words: it never injects anything.
+    for query in ('"<script>" ultimatum', "<img onerror=alert(1)> ultimatum"):
+        html = snippet(hostile_quote.pk, query)
+        assert "<script" not in html and "<img" not in html
+        assert html.count("<mark>") == html.count("</mark>") >= 2
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "   ", "OR", "or OR or", "-", "--", '""', '"', "-nato", "the", '"to be" or not', "&& ||"],
+)
+def test_queries_with_nothing_to_search_find_nothing_and_say_why(archive, query):
+    assert ranked(query) == []
+    assert search.parse_query(query).notices[-1].startswith("Nothing to search for")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "'; DROP TABLE articles_quote; --",
+        'guarantee" OR 1=1 --',
+        "NEAR(legally binding, 2) AND text:guarantee^ *",
+        "guarant* {text speaker}: x",
+        '"unbalanced phrase',
+        "legally\x00binding",
+        "guarantee\x01\x1f\x7f\ud800",
+        "\ue000guarantee\ue001",
+        "-(-(-",
+        "ＧＵＡＲＡＮＴＥＥ",
+    ],
+)
+def test_hostile_queries_never_fail(archive, query):
+    result = ranked(query)
+    assert isinstance(result, list)
+    quotes = search.highlight_quotes(Quote.objects.filter(pk__in=result[:5]), query)
+    assert all("<mark>" not in q.snippet or "</mark>" in q.snippet for q in quotes)
+    assert Quote.objects.count() == 52
+
+
+def test_nul_and_control_characters_are_separators(archive):
+    assert ranked("legally\x00binding") == ranked("legally binding")
+    assert ranked("guarantee\x01\x7f") == ranked("guarantee")
+
+
+def test_long_query_is_truncated_and_says_so(archive):
+    query = "guarantee " * 1000
+    parsed = search.parse_query(query)
+    assert parsed.truncated
+    assert "only the first 500" in parsed.notices[0]
+    assert len(ranked(query)) == 52
+
+
+def test_fts5_translation_quotes_every_term():
+    parsed = search.parse_query('legally "open door" OR NEAR(x*) -"russia""b" col:y^')
+    assert parsed.fts5() == (
+        '("legally" AND "open door") OR ("NEAR(x*)" AND "b" AND "col:y^" NOT "russia")'
+    )
+    assert parsed.websearch() == '"legally" "open door" or "NEAR(x*)" -"russia" "b" "col:y^"'
+
+
+def test_parse_query_groups_and_ignored_words():
+    parsed = search.parse_query("the guarantees OR -nato")
+    assert parsed.websearch() == '"guarantees"'
+    assert parsed.ignored == ("the", "-nato")
+    assert search.parse_query('"unclosed phrase').websearch() == '"unclosed phrase"'
+
+
+def test_speaker_rename_refreshes_quotes(archive):
+    Speaker.objects.filter(slug="alexander-grushko").update(name="Aleksandr Grushkin")
+    assert set(ranked("Grushkin")) == GRUSHKO
+    speaker = Speaker.objects.get(slug="alexander-grushko")
+    speaker.name = "Alexander Grushko"
+    speaker.save()
+    assert ranked("Grushkin") == []
+
+
+def test_alias_changes_refresh_quotes(archive):
+    speaker = Speaker.objects.get(slug="yuri-ushakov")
+    alias = SpeakerAlias.objects.create(speaker=speaker, name="Yurii Viktorovich")
+    assert ranked("Viktorovich") == [38]
+    alias.delete()
+    assert ranked("Viktorovich") == []
+
+
+def test_headline_and_body_edits_refresh_quotes_and_articles(archive):
+    article = Article.objects.get(pk=5)
+    article.headline = "Lavrov on the Zanzibar channel"
+    article.save()
+    assert set(ranked("zanzibar")) == ARTICLE_5
+    assert [a.pk for a in search.search_articles(Article.objects.all(), "zanzibar")] == [5]
+    # Same length, outside every quote: the quotes' offsets stay valid.
+    Article.objects.filter(pk=5).update(body=article.body.replace("Vienna", "Zagreb"))
+    assert set(ranked("zagreb")) == ARTICLE_5
+    assert not ARTICLE_5 & set(ranked("vienna"))
+
+
+def test_quote_edit_and_delete_refresh_the_index(archive):
+    assert set(ranked("veto")) == ARTICLE_5
+    Quote.objects.get(pk=52).delete()
+    assert set(ranked("veto")) == ARTICLE_5 - {52}
+    quote = Quote.objects.get(pk=51)
+    quote.kind = Quote.Kind.PARTIAL
+    quote.save()
+    assert ranked('"open door"')[0] == 51
+
+
+def test_search_chains_with_other_filters(archive):
+    lavrov = Speaker.objects.get(slug="sergey-lavrov")
+    qs = Quote.objects.by_speaker(lavrov).search("guarantee")
+    assert set(qs.values_list("pk", flat=True)) == LAVROV
+    assert Quote.objects.search("the").count() == 0
+
+
+def test_article_search_ranks_headline_first(archive):
+    articles = search.search_articles(Article.objects.all(), "lavrov").order_by("-rank", "pk")
+    assert [a.pk for a in articles][:2] in ([4, 5], [5, 4])
+    assert {a.pk for a in articles} == {2, 4, 5}
+    (article,) = search.highlight_articles(Article.objects.filter(pk=2), "inspiring")
+    assert "<mark>inspiring</mark>" in article.snippet
+
+
+@pytest.mark.parametrize(
+    ("query", "slugs"),
+    [
+        ("lavrov", ["sergey-lavrov"]),
+        ("Sergei Lavrov guarantees", ["sergey-lavrov"]),
+        ("sergey lavrov", ["sergey-lavrov"]),
+        ("LAVROV OR grushko", ["alexander-grushko", "sergey-lavrov"]),
+        ("the kremlin", ["russian-government"]),
+        ("security guarantees", []),
+        ("", []),
+    ],
+)
+def test_suggest_speakers(archive, query, slugs):
+    assert [s.slug for s in search.suggest_speakers(query)] == slugs
+
+
+def test_count_capped(archive):
+    qs = search.search_quotes(Quote.objects.all(), "guarantee")
+    assert str(search.count_capped(qs)) == "52"
+    capped = search.count_capped(qs, cap=10)
+    assert (capped.value, capped.capped, str(capped)) == (10, True, "10+")
+    assert str(search.CappedCount(1000, True)) == "1,000+"
