@@ -52,6 +52,7 @@ def quote_listing(request, base, *, fixed=None, size=PAGE_SIZE) -> dict:
         if filterset.query:
             search.highlight_quotes(page.rows, filterset.query)
             context["suggestions"] = list(search.suggest_speakers(filterset.query)[:5])
+            context["notices"] = search.parse_query(filterset.query).notices
         context["page"] = page
         context["summary"] = summary(filterset, request.GET)
     context["facets"] = quote_facets(filterset, base)
@@ -101,6 +102,9 @@ def article_list(request):
     if filterset.is_valid():
         qs = filterset.qs.with_outlet().with_quote_counts().prefetch_related("events")
         context["page"] = paginate(filterset, qs)
+        if filterset.query:
+            search.highlight_articles(context["page"].rows, filterset.query)
+            context["notices"] = search.parse_query(filterset.query).notices
         context["summary"] = summary(filterset, request.GET)
     return render(request, "articles/article_list.html", context, status=_status(filterset))
 
