@@ -1,0 +1,161 @@
+"""Bulk exports and citations of quotes: CSV, BibTeX and a plain-text reference.
+
+The CSV columns are a published interface (documented on the search help page): add new
+columns at the end, never rename or reorder them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import re
+from collections.abc import Callable, Iterable, Iterator
+
+from django.utils.dateformat import format as date_format
+
+CSV_COLUMNS = (
+    "id",
+    "permalink",
+    "text",
+    "kind",
+    "date",
+    "speaker",
+    "speaker_slug",
+    "party",
+    "event",
+    "event_date",
+    "format",
+    "outlet",
+    "article_headline",
+    "article_url",
+    "article_published",
+)
+
+# Rows fetched per database round trip while streaming; memory stays flat on any result size.
+CHUNK_SIZE = 2000
+
+
+def _iso(value: datetime.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def quote_csv_row(quote, permalink: str) -> list[str]:
+    """One CSV row, in CSV_COLUMNS order; empty strings for unknown values."""
+    speaker, event, article = quote.speaker, quote.event, quote.article
+    party = speaker.party
+    return [
+        str(quote.pk),
+        permalink,
+        quote.text,
+        quote.kind,
+        _iso(quote.said_on),
+        speaker.name,
+        speaker.slug,
+        str(party) if party else "",
+        event.name if event else "",
+        _iso(event.start_date) if event else "",
+        event.format if event else "",
+        article.outlet.name if article.outlet else "",
+        article.headline,
+        article.source_url,
+        _iso(article.published),
+    ]
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back, for csv.writer to stream."""
+
+    def write(self, value):
+        return value
+
+
+def iter_quotes_csv(quotes: Iterable, permalink: Callable[[object], str]) -> Iterator[str]:
+    """The CSV text, a header line and then one line per quote, as it is produced."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    for quote in quotes:
+        yield writer.writerow(quote_csv_row(quote, permalink(quote)))
+
+
+def export_queryset(queryset):
+    """The quotes with everything a row shows, fetched in chunks (no per-row queries)."""
+    return (
+        queryset.with_relations()
+        .defer("article__body", "article__raw_text", "search_vector", "article__search_vector")
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+
+
+# BibTeX's special characters, each with the form that prints it literally.
+_BIBTEX_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "%": r"\%",
+    "#": r"\#",
+    "_": r"\_",
+    "^": r"\^{}",
+    "~": r"\~{}",
+}
+_BIBTEX_SPECIAL = re.compile(r"[\\{}$&%#_^~]")
+
+
+def bibtex_escape(text: str) -> str:
+    """``text`` safe inside a braced BibTeX field: specials escaped, white space collapsed."""
+    return _BIBTEX_SPECIAL.sub(lambda m: _BIBTEX_ESCAPES[m.group()], " ".join(text.split()))
+
+
+def bibtex_key(quote) -> str:
+    """A key that never changes for a quote: it rests on the quote's id alone."""
+    return f"parley-quote-{quote.pk}"
+
+
+def long_date(value: datetime.date | None) -> str:
+    return date_format(value, "j F Y") if value else ""
+
+
+def quote_bibtex(quote, *, permalink: str, accessed: datetime.date) -> str:
+    """A ``@misc`` entry (biblatex fields, readable by BibTeX) for one quote."""
+    speaker, article = quote.speaker, quote.article
+    # Double braces keep institutions and documents from being parsed as "First Last".
+    author = bibtex_escape(speaker.name)
+    author = f"{{{author}}}" if speaker.kind != speaker.Kind.PERSON else author
+    where = [f"“{article.headline}”"]
+    if article.outlet:
+        where.append(article.outlet.name)
+    if article.published:
+        where.append(long_date(article.published))
+    fields = [
+        ("author", author),
+        ("title", f"{{{bibtex_escape(quote.text)}}}"),
+        ("howpublished", bibtex_escape(article.outlet.name) if article.outlet else ""),
+        ("date", _iso(quote.said_on)),
+        ("year", str(quote.said_on.year) if quote.said_on else ""),
+        ("note", bibtex_escape("Quoted in " + ", ".join(where))),
+        ("url", permalink),
+        ("urldate", accessed.isoformat()),
+    ]
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
+    return f"@misc{{{bibtex_key(quote)},\n{body}\n}}\n"
+
+
+def iter_quotes_bibtex(quotes: Iterable, permalink: Callable, accessed: datetime.date):
+    for quote in quotes:
+        yield quote_bibtex(quote, permalink=permalink(quote), accessed=accessed) + "\n"
+
+
+def quote_citation(quote, *, permalink: str, accessed: datetime.date) -> str:
+    """A plain-text reference: speaker, date, headline, outlet, permalink, date accessed."""
+    article = quote.article
+    said = long_date(quote.said_on) or "undated"
+    source = f"“{article.headline}”"
+    if article.outlet:
+        source += f", {article.outlet.name}"
+    if article.published:
+        source += f", {long_date(article.published)}"
+    return (
+        f"{quote.speaker.name}, statement of {said}. Quoted in {source}. "
+        f"Parley archive, {permalink} (accessed {long_date(accessed)})."
+    )
