@@ -1,0 +1,268 @@
+"""Find who-said-what cues in a sentence: reporting verbs, their subjects and reported clauses.
+
+Works on the sentence with quotations masked, so a verb inside a quotation is never a cue and
+commas inside it never split a phrase. Recognises wire-copy shapes:
+
+- clause-final: "<clause>, Russian Foreign Minister Sergey Lavrov told Sputnik."
+- inverted: "<clause>, said Lavrov." and '"...," said the minister.'
+- that-clause: "The diplomat added that <clause>."; "told RT on Thursday that <clause>"
+- object: "Putin urged NATO to <...>"; "the alliance reaffirmed <...>"
+- relayed: "<clause>, RIA Novosti quoted Lavrov as saying on Jan. 13."
+- "According to <speaker>, <clause>" and a trailing ", adding that <clause>".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from articles.ingestion.speakers import tidy
+
+VERBS = (
+    r"said|says|say|told|tells|stressed|stresses|noted|added|adds|explained|explains|"
+    r"outlined|emphasi[sz]ed|emphasi[sz]es|underlined|underscored|pointed out|points out|"
+    r"reiterated|reiterates|recalled|warned|warns|insisted|insists|argued|argues|claimed|"
+    r"stated|declared|announced|announces|urged|urges|called on|calls on|suggested|"
+    r"suggests|proposed|reaffirmed|reaffirms|highlighted|mentioned|assured|believes|remarked|"
+    r"commented|asserted|acknowledged|admitted|confirmed|wrote|writes|replied|answered|"
+    r"informed|reminded|observed|concluded|complained|vowed|pledged|reads|stipulates|"
+    r"quoted|cited|predicted|signalled|signaled|hoped|expects|expected"
+)
+_VERB_RE = re.compile(rf"(?<![\w-])(?:{VERBS})(?![\w-])")
+# Verbs whose object is the statement: "urged NATO to ...", "reaffirmed its policy".
+OBJECT_VERBS = {
+    "urged", "urges", "called on", "calls on", "emphasized", "emphasised", "underlined",
+    "underscored", "reaffirmed", "reaffirms", "reiterated", "reiterates", "pointed out",
+    "points out", "highlighted", "proposed", "suggested", "stressed", "demanded",
+}  # fmt: skip
+PARTICIPLES = (
+    r"adding|noting|saying|stressing|reiterating|explaining|warning|insisting|arguing|"
+    r"recalling|pointing out|emphasi[sz]ing|underlining"
+)
+_PARTICIPLE_RE = re.compile(rf",\s+(?:{PARTICIPLES})\s+(?:that\s+)?")
+_NOT_OBJECT = re.compile(
+    r"^\s+(?:that|on|in|at|to|during|last|this|after|before|earlier|later|yesterday|today|"
+    r"with|from|by|as|when|while|if|the\s+following)\b|^\s*[,.;:!?]|^\s*$"
+)
+_THAT_RE = re.compile(r"^(?P<mid>[^_.;:!?]{0,90}?)\bthat\s+")
+# Verbs with a person between them and "that": "told RT on Thursday that", "informed Putin that".
+TELL_VERBS = {"told", "tells", "informed", "assured", "warned", "reminded", "quoted"}
+_DETERMINER_RE = re.compile(r"^\s*(?:the|a|an|its|his|her|their|our|this|these|those)\b", re.I)
+_PREPOSITION_OPENER_RE = re.compile(
+    r"^(?:over|during|on|in|at|after|before|following|under|with|amid|for|earlier|later|as|"
+    r"despite|according)\b[^,]*,?$",
+    re.I,
+)
+_NEXT_VERB_RE = re.compile(rf",?\s+and\s+(?=(?:[a-z]+\s+){{0,2}}(?:{VERBS})\b)")
+_OPENERS = re.compile(
+    r"^(?:however|meanwhile|at the same time|in turn|earlier|moreover|also|still|yet|but|and|"
+    r"nevertheless|in addition|furthermore|separately|besides|so|thus|therefore)\b[,\s]*",
+    re.I,
+)
+_ACCORDING_RE = re.compile(r"(?:^|,\s+)according to\s+(?P<np>[^,_]{2,120}?),\s+", re.I)
+_SUBJECT_RE = re.compile(
+    r"^(?P<np>(?:[\w\-’'.]+\s+){0,6}?[\w\-’'.]+?)\s+(?=(?:[a-z]+ed|[a-z]+[^s']s|is|was|has|had)\b)"
+)
+_AS_SAYING_RE = re.compile(r"^\s+(?P<np>[^,_]{2,120}?)\s+as\s+(?:saying|telling\s+[^,._]+)")
+_INVERTED_NP_RE = re.compile(
+    r"^\s+(?P<np>(?:the\s+|a\s+)?[A-Za-z][^,.;:_]*?)(?=\s*(?:[,.;:!?]|$)|\s+(?:on|in|at|to|"
+    r"during|after|last|this|as|yesterday|today|earlier|who|told)\b)"
+)
+
+
+@dataclass
+class Cue:
+    """One attribution in a sentence. Offsets are body offsets."""
+
+    verb: str
+    verb_start: int
+    verb_end: int
+    np: str
+    np_start: int
+    relay: str = ""  # the outlet NP of "X quoted Y as saying"
+    region: tuple[int, int] = (0, 0)  # where time, place and medium cues are read
+    clauses: list[tuple[int, int]] = field(default_factory=list)  # reported clauses
+    according: bool = False
+
+
+def mask(body: str, start: int, end: int, quotes: list[tuple[int, int]]) -> str:
+    """The sentence with every quotation (marks included) replaced by underscores."""
+    chars = list(body[start:end])
+    for a, b in quotes:
+        for i in range(max(a, start), min(b, end)):
+            chars[i - start] = "_"
+    return "".join(chars)
+
+
+def find_cues(body: str, start: int, end: int, quotes: list[tuple[int, int]]) -> list[Cue]:
+    """Every attribution cue of the sentence body[start:end]."""
+    m = mask(body, start, end, quotes)
+    cues: list[Cue] = []
+    according = _ACCORDING_RE.search(m)
+    if according:
+        clause_start = according.end()
+        cue = Cue(
+            "according to",
+            start + according.start(),
+            start + according.start("np"),
+            according.group("np"),
+            start + according.start("np"),
+            region=(start, start + according.end()),
+            according=True,
+        )
+        _add_clause(cue, body, m, start, clause_start, len(m))
+        cues.append(cue)
+    consumed = -1
+    for verb in _VERB_RE.finditer(m):
+        if verb.start() < consumed:
+            continue
+        cue = _cue_for_verb(body, m, start, verb)
+        if cue:
+            cues.append(cue)
+            consumed = max([cue.region[1] - start] + [b - start for _, b in cue.clauses])
+    participle = _PARTICIPLE_RE.search(m)
+    if participle and participle.start() >= consumed:
+        # "The diplomat stopped short of naming deadlines, reiterating that ...": the subject
+        # of the sentence reports, though its own verb does not.
+        subject = _SUBJECT_RE.match(m)
+        if subject and not cues:
+            cue = Cue("", start + subject.end(), start + subject.end(), subject.group("np"), start)
+            cue.region = (start, start + participle.end())
+            _add_clause(cue, body, m, start, participle.end(), len(m))
+            cues.append(cue)
+    return cues
+
+
+def _segments(left: str) -> list[tuple[int, int]]:
+    """Comma- and quotation-separated pieces of ``left`` as (start, end), left to right."""
+    pieces, begin = [], 0
+    for sep in re.finditer(r",|_+", left):
+        pieces.append((begin, sep.start()))
+        begin = sep.end()
+    pieces.append((begin, len(left)))
+    return pieces
+
+
+def _np_ish(text: str) -> bool:
+    words = text.split()
+    if not words or len(words) > 16 or "_" in text:
+        return False
+    return all(w[0].isupper() or w in {"of", "the", "and", "in", "to", "on", "for"} for w in words)
+
+
+def _cue_for_verb(body: str, m: str, base: int, verb: re.Match) -> Cue | None:
+    name = verb.group()
+    left = m[: verb.start()]
+    after_start = verb.end()
+    pieces = _segments(left)
+    # The subject: the last piece once adverbs are gone ("Moscow, meanwhile, once again pointed
+    # out" -> "Moscow"); a comma right before the verb closes an appositive ("Konstantin
+    # Gavrilov, told") unless what precedes is a clause or a quotation ("..., said Lavrov").
+    np_piece = None
+    for a, b in reversed(pieces):
+        if tidy(left[a:b]):
+            np_piece = (a, b)
+            break
+    inverted = np_piece is None
+    if np_piece is not None and left[np_piece[1] :].strip():
+        inverted = not _np_ish(left[np_piece[0] : np_piece[1]])
+    relay = ""
+    if name in {"quoted", "cited"}:
+        as_saying = _AS_SAYING_RE.match(m[after_start:])
+        if not as_saying or np_piece is None:
+            return None
+        relay = left[np_piece[0] : np_piece[1]].strip()
+        np_text, np_start = as_saying.group("np"), after_start + as_saying.start("np")
+        after_start += as_saying.end()
+        subject_start = np_piece[0]
+    elif inverted:
+        found = _INVERTED_NP_RE.match(m[after_start:])
+        if not found:
+            return None
+        np_text, np_start = found.group("np"), after_start + found.start("np")
+        after_start += found.end()
+        subject_start = verb.start()
+    else:
+        np_text, np_start = left[np_piece[0] : np_piece[1]], np_piece[0]
+        subject_start = np_start
+    np_start += len(np_text) - len(np_text.lstrip())
+    np_text = np_text.strip()
+    if not np_text or len(np_text.split()) > 16:
+        return None
+    if re.search(r"\b(?:that|which|who|when|if|because)\b", np_text):
+        return None
+    clause_end = len(m)
+    after = m[after_start:]
+    participle = _PARTICIPLE_RE.search(after)
+    if participle:
+        clause_end = after_start + participle.start()
+        after = m[after_start:clause_end]
+    cue = Cue(name, base + verb.start(), base + verb.end(), np_text, base + np_start, relay=relay)
+    that = _THAT_RE.match(after) if name not in {"quoted", "cited"} else None
+    if that and name not in TELL_VERBS:
+        mid = that.group("mid")
+        if len(mid.split()) > 6 or _DETERMINER_RE.match(mid):
+            that = None  # "emphasized the responsibility that ...": a relative clause
+    before = m[:subject_start].rstrip()
+    opener_free = _OPENERS.sub("", before.replace("_", " _ ").strip(" ,"))
+    clause_final = before.endswith((",", "_")) and ("_" in before or len(opener_free.split()) >= 3)
+    if clause_final and "_" not in before and _PREPOSITION_OPENER_RE.match(opener_free):
+        clause_final = False  # "Over the course of the meeting, Russia reiterated ..."
+    is_object = name in OBJECT_VERBS and not _NOT_OBJECT.match(after)
+    if that:
+        clause_start = after_start + that.end()
+        cue.region = (base, base + clause_start)
+        _add_clause(cue, body, m, base, clause_start, clause_end)
+    elif is_object:
+        clause_start = after_start + len(after) - len(after.lstrip())
+        cue.region = (base, base + clause_start)
+        _add_clause(cue, body, m, base, clause_start, clause_end)
+    elif clause_final:
+        clause_to = len(before.rstrip(","))
+        if not inverted and name not in {"quoted", "cited"}:
+            # Extend over an appositive: "Head of the Russian Delegation ..., Konstantin Gavrilov".
+            for a, b in reversed(_segments(m[:clause_to])[1:]):
+                if not _np_ish(m[a:b]):
+                    break
+                clause_to = a - 1
+                cue.np_start = base + a + len(m[a:b]) - len(m[a:b].lstrip())
+                cue.np = body[cue.np_start : base + verb.start()].strip(" ,")
+        cue.region = (base + clause_to + 1, base + clause_end)
+        _add_clause(cue, body, m, base, 0, clause_to)
+    else:
+        cue.region = (base, base + clause_end)
+    if participle:
+        _add_clause(cue, body, m, base, after_start + participle.end(), len(m))
+    return cue
+
+
+def _add_clause(cue: Cue, body: str, m: str, base: int, a: int, b: int) -> None:
+    """Record m[a:b] as a reported clause, trimmed; split at ", and <reporting verb>"."""
+    text = m[a:b]
+    nxt = _NEXT_VERB_RE.search(text)
+    if nxt:
+        _add_clause(cue, body, m, base, a, a + nxt.start())
+        rest = text[nxt.end() :]
+        that = re.search(r"\bthat\s+", rest)
+        if that:
+            _add_clause(cue, body, m, base, a + nxt.end() + that.end(), b)
+        return
+    opener = _OPENERS.match(text)
+    while opener and opener.end():
+        a += opener.end()
+        text = m[a:b]
+        opener = _OPENERS.match(text)
+    stripped = text.rstrip()
+    b = a + len(stripped)
+    a += len(text) - len(text.lstrip())
+    original = body[base + a : base + b]
+    # A full stop ends the sentence, not the statement, unless a quotation closes after it.
+    while original and original[-1] in ".,;:!?" and b > a:
+        b -= 1
+        original = original[:-1]
+    masked = m[a:b].replace("_", "")
+    if len(masked.split()) < 3 and "_" not in m[a:b]:
+        return
+    if not masked.strip(" ,.;:") and m[a:b].strip("_ ,.") == "":
+        return  # the clause is nothing but a quotation: recorded as such, not as reported speech
+    cue.clauses.append((base + a, base + b))

@@ -1,0 +1,346 @@
+"""Run the stages on one document: clean, metadata, quotes, speakers, dates and events.
+
+``extract`` is pure (no database); the ingest command, the admin upload, the fixture build
+and the scorer all call it, so they agree on what a document contains.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from articles.ingestion import attribution, dates, metadata
+from articles.ingestion.clean import DATELINE_RE, clean_text
+from articles.ingestion.knowledge import Knowledge
+from articles.ingestion.quotes import find_quotations, is_scare_quote
+from articles.ingestion.speakers import NewSpeaker, SpeakerResolver, Who
+from articles.ingestion.text import Span, paragraphs, sentences
+
+_MEDIUM_RE = re.compile(
+    r"\b(?:told|telling|in an interview (?:with|to))\s+(?:the\s+)?(?P<m>[A-Z][\w\-’']*(?:\s+"
+    r"(?:[A-Z][\w\-’']*|TV|channel|radio|newspaper|news agency|agency))*)"
+    r"|\b(?:at|during)\s+(?:a|the)\s+(?P<pc>(?:news |press )conference(?:\s+(?:following|after)"
+    r"\s+[^,.;]+)?)"
+)
+_DOC_OPENER_RE = re.compile(
+    r"^(?:In|Under)\s+the\s+(?:[\w\-]+\s+){0,3}?(?:drafts?|documents?|proposals?|treaty|"
+    r"agreements?|text|declaration|communiqu[eé])\b"
+)
+_CONNECTIVE_RE = re.compile(
+    r"^(?:meanwhile|in turn|at the same time)\b|^[^,]{1,40},\s*meanwhile,", re.I
+)
+
+
+@dataclass
+class Statement:
+    start: int
+    end: int
+    kind: str
+    who: Who | None
+    sentence: Span
+    paragraph: int
+    time: dates.TimeCue | None = None
+    date: datetime.date | None = None
+    event: str | None = None
+    event_at: bool = False  # made at the event (inherited by the rest of the speech)
+    medium: str = ""
+    relayed_by: str | None = None
+    connective: bool = False
+    cue: attribution.Cue | None = None
+
+
+@dataclass
+class Extraction:
+    file: str
+    headline: str
+    standfirst: str
+    body: str
+    raw: str
+    meta: metadata.Metadata
+    statements: list[Statement]
+    speakers_new: list[NewSpeaker]
+    knowledge: Knowledge
+    url: str = ""
+    events: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def speaker_name(self, who: Who | None) -> str | None:
+        if who is None:
+            return None
+        if who.slug:
+            return self.knowledge.by_slug[who.slug].name
+        return who.new.name if who.new else None
+
+    def as_json(self) -> dict:
+        """The dry-run record: the issue's schema, offsets into the cleaned body."""
+        return {
+            "file": self.file,
+            "headline": self.headline,
+            "outlet": self._outlet_name(),
+            "published": self.meta.published.isoformat() if self.meta.published else None,
+            "date_basis": self.meta.date_basis,
+            "quotes": [
+                {
+                    "text": self.body[s.start : s.end],
+                    "speaker": self.speaker_name(s.who),
+                    "kind": s.kind,
+                    "start": s.start,
+                    "end": s.end,
+                    "date": s.date.isoformat() if s.date else None,
+                    "event": s.event,
+                }
+                for s in self.statements
+            ],
+            "speakers_new": [{"name": p.name, "role": p.role} for p in self.speakers_new],
+        }
+
+    def _outlet_name(self) -> str | None:
+        for outlet in self.knowledge.outlets:
+            if outlet.slug == self.meta.outlet:
+                return outlet.name
+        return self.meta.outlet
+
+
+def extract(
+    raw: str,
+    knowledge: Knowledge,
+    *,
+    file: str = "",
+    outlet: str | None = None,
+    url: str = "",
+    published: datetime.date | None = None,
+) -> Extraction:
+    """Everything the pipeline finds in one document's text."""
+    doc = clean_text(raw)
+    body = doc.body
+    meta = metadata.detect_date(doc, knowledge)
+    meta.outlet = metadata.detect_outlet(doc, knowledge)
+    if outlet:
+        meta.outlet = knowledge.outlet_for_name(outlet) or outlet
+    if published:
+        meta.published, meta.date_basis = published, "stated"
+        meta.date_note = "Given when the document was ingested."
+    pub = meta.published
+    outlet_name = next((o.name for o in knowledge.outlets if o.slug == meta.outlet), "")
+    resolver = SpeakerResolver(knowledge, body, meta.outlet)
+    matcher = dates.EventMatcher(knowledge, pub)
+    quotations = find_quotations(body)
+    mark_spans = [(q.marks.start, q.marks.end) for q in quotations]
+    extra = f"{doc.headline}\n{doc.standfirst}"
+    statements: list[Statement] = []
+    event_mentions: list[tuple[int, str]] = []
+    last: Who | None = None
+    dateline = DATELINE_RE.match(body)
+    doc_context = ""
+    for index, par in enumerate(paragraphs(body)):
+        if index == 0 and dateline:
+            par = Span(dateline.end(), par.end)
+        in_par = [Span(a, b) for a, b in mark_spans if par.start <= a < par.end]
+        for sent in sentences(body, par, in_par):
+            text = body[sent.start : sent.end]
+            for _, day in dates.explicit_dates(text, pub):
+                event = matcher.on_day(day, dates.content_words(text))
+                if event:
+                    event_mentions.append((sent.start, event.slug))
+            if re.search(r"\b(?:drafts?|documents?|proposals?|treaty|agreements?)\b", text):
+                doc_context = "\n".join([*doc_context.split("\n")[-2:], text])
+            doc_who = None
+            if _DOC_OPENER_RE.match(text):
+                doc_who = resolver.document(text + " " + doc_context)
+            connective = bool(_CONNECTIVE_RE.match(text))
+            found: list[Statement] = []
+            cues = []
+            for cue in attribution.find_cues(body, sent.start, sent.end, mark_spans):
+                who = resolver.resolve(cue.np, cue.np_start, last, doc_context)
+                if who is None or who.kind == "outlet":
+                    continue
+                if doc_who and not cue.according:
+                    who = doc_who
+                cues.append((cue, who))
+                for a, b in cue.clauses:
+                    found.append(Statement(a, b, "indirect", who, sent, index, cue=cue))
+            for q in quotations:
+                if not (sent.start <= q.marks.start < sent.end) or q.end <= q.start:
+                    continue
+                if is_scare_quote(body, q, extra):
+                    continue
+                cue, who = _cue_for(q, cues)
+                words = len(body[q.start : q.end].split())
+                if cue is None:
+                    if words < 4:
+                        continue
+                    who = doc_who or _continuing(statements, index)
+                kind = _kind(body, sent, q, who)
+                found.append(Statement(q.start, q.end, kind, who, sent, index, cue=cue))
+            for st in found:
+                cue = st.cue
+                st.connective = connective
+                if cue:
+                    _read_cue(st, body[cue.region[0] : cue.region[1]], cue, pub, matcher,
+                              _last_event(event_mentions, statements, st.start), outlet_name,
+                              knowledge)  # fmt: skip
+                if st.event and st.event_at:
+                    event_mentions.append((st.start, st.event))
+            found = _unique(found)
+            statements.extend(found)
+            for st in found:
+                if st.who and st.who.kind == "person":
+                    last = st.who
+    statements.sort(key=lambda s: (s.start, s.end, s.kind))
+    _propagate(statements, matcher, pub, knowledge, body)
+    events = sorted({s.event for s in statements if s.event} | {e for _, e in event_mentions})
+    return Extraction(
+        file=file,
+        headline=doc.headline,
+        standfirst=doc.standfirst,
+        body=body,
+        raw=raw,
+        meta=meta,
+        statements=statements,
+        speakers_new=list(resolver.new.values()),
+        knowledge=knowledge,
+        url=url,
+        events=events,
+        warnings=[] if statements else ["no statements found"],
+    )
+
+
+def _cue_for(q, cues):
+    """The attribution of a quotation: the nearest cue after it, else the nearest before."""
+    after = [(c, w) for c, w in cues if c.verb_start >= q.marks.end]
+    before = [(c, w) for c, w in cues if c.verb_end <= q.marks.start]
+    if after:
+        return min(after, key=lambda cw: cw[0].verb_start)
+    if before:
+        return max(before, key=lambda cw: cw[0].verb_end)
+    return None, None
+
+
+def _continuing(statements: list[Statement], paragraph: int) -> Who | None:
+    """An unattributed quotation continues the speaker of the quotation just before it."""
+    for st in reversed(statements):
+        if paragraph - st.paragraph <= 1 and st.kind in {"direct", "partial"}:
+            return st.who
+        break
+    return None
+
+
+def _kind(body: str, sent: Span, q, who: Who | None) -> str:
+    if who and who.kind == "document":
+        return "document"
+    inner = body[q.start : q.end].lstrip("([")
+    prefix = body[sent.start : q.marks.start].rstrip()
+    starts_clause = not prefix or prefix.endswith((":", ".", "”", '"', "?", "!"))
+    if prefix.endswith(",") and not re.search(r"\baccording to\b[^,]*,$", prefix, re.I):
+        starts_clause = True
+    return "direct" if inner[:1].isupper() and starts_clause else "partial"
+
+
+def _read_cue(st, region, cue, pub, matcher, last_event, outlet_name, knowledge):
+    """Date, event, medium and relay from the words around the reporting verb."""
+    st.time = dates.time_cue(region, pub)
+    for phrase in dates.event_phrases(region):
+        event = matcher.at(phrase, st.time, last_event)
+        if event:
+            st.event, st.event_at = event.slug, True
+            break
+    if st.time and st.time.date:
+        st.date = st.time.date
+    elif st.event:
+        st.date = knowledge.events_by_slug[st.event].last_date
+    medium = _MEDIUM_RE.search(region)
+    if medium:
+        st.medium = (medium.group("m") or medium.group("pc") or "").strip()
+        if st.medium and st.medium == outlet_name and st.date is None and pub:
+            st.date = pub  # an interview given to this outlet: said when published
+    if cue.relay:
+        st.relayed_by = knowledge.outlet_for_name(_outlet_words(cue.relay, knowledge))
+
+
+def _outlet_words(np: str, knowledge: Knowledge) -> str:
+    match = knowledge.outlet_re.search(np) if knowledge.outlet_re else None
+    return match.group() if match else np
+
+
+def _last_event(mentions, statements, pos):
+    before = [m for m in mentions if m[0] <= pos]
+    return before[-1][1] if before else None
+
+
+def _unique(found: list[Statement]) -> list[Statement]:
+    seen, out = set(), []
+    for st in sorted(found, key=lambda s: (s.start, s.end)):
+        if (st.start, st.end) in seen or st.who is None and st.kind == "indirect":
+            continue
+        if st.kind == "indirect" and any(
+            o.kind != "indirect" and o.start <= st.start and st.end <= o.end + 1 for o in found
+        ):
+            continue  # the reported clause is the quotation itself
+        seen.add((st.start, st.end))
+        out.append(st)
+    return out
+
+
+def _propagate(statements, matcher, pub, knowledge, body):
+    """Fill what a statement does not say from the statements of the same occasion."""
+    runs: list[list[Statement]] = []
+    for st in statements:
+        key = st.who.key if st.who else None
+        if runs and key and runs[-1][0].who and runs[-1][0].who.key == key:
+            runs[-1].append(st)
+        else:
+            runs.append([st])
+    for run in runs:
+        dated = [s for s in run if s.date]
+        for st in run:
+            if not st.date and dated:
+                source = min(dated, key=lambda d: (d.start > st.start, abs(d.start - st.start)))
+                st.date = source.date
+                if source.event_at and not st.event:
+                    st.event, st.event_at = source.event, True
+            for attr in ("medium", "relayed_by"):
+                if not getattr(st, attr):
+                    values = [getattr(s, attr) for s in run if getattr(s, attr)]
+                    setattr(st, attr, values[0] if values else getattr(st, attr))
+    previous = None
+    for st in statements:
+        same_occasion = previous and (st.connective or previous.paragraph == st.paragraph)
+        if not st.date and same_occasion and not (st.time and st.time.vague):
+            st.date = previous.date
+            if previous.event_at and not st.event:
+                st.event, st.event_at = previous.event, True
+        if st.who and st.who.kind == "document" and not st.date:
+            _document_date(st, matcher, knowledge)
+        previous = st
+    for st in statements:
+        if st.event or st.who is None:
+            continue
+        party = knowledge.by_slug[st.who.slug].party if st.who.slug else None
+        text = body[st.start : st.end]
+        named = set()
+        if knowledge.name_re:
+            for m in knowledge.name_re.finditer(text):
+                speaker = knowledge.speaker_for_name(m.group())
+                if speaker and speaker.kind == "person":
+                    named.add(speaker.slug)
+        event = matcher.about(text, st.date, party, named)
+        if event:
+            st.event = event.slug
+
+
+def _document_date(st, matcher, knowledge):
+    """A document's words date from its publication: the known publication it matches."""
+    speaker = knowledge.by_slug.get(st.who.slug) if st.who.slug else None
+    if speaker is None:
+        return
+    words = dates.content_words(" ".join(speaker.names) + " " + speaker.role)
+    best, score = None, 1
+    for event in knowledge.events:
+        if event.kind != "publication" or (matcher.pub and event.start_date > matcher.pub):
+            continue
+        overlap = len(words & event.words)
+        if overlap > score:
+            best, score = event, overlap
+    if best:
+        st.date, st.event, st.event_at = best.start_date, best.slug, True

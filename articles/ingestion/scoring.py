@@ -1,0 +1,167 @@
+"""Score the pipeline against gold annotations (fixtures/annotations.toml).
+
+Span matching: a found statement matches a gold one of the same group when their texts are
+equal once trailing punctuation, quotation marks and spaces are trimmed from both ends, or when
+their spans overlap by at least 80% of each one's length. Each gold statement matches at most
+one found statement. Groups: "quoted" (direct, partial and document text) and "indirect".
+Speaker accuracy is over matched statements; date accuracy over matched statements whose gold
+annotation has a date.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from articles.ingestion.locate import locate
+from articles.ingestion.pipeline import Extraction
+
+GROUPS = {"direct": "quoted", "partial": "quoted", "document": "quoted", "indirect": "indirect"}
+_TRIM = " \t\n.,;:!?\"'“”‘’«»"
+
+
+@dataclass
+class GoldQuote:
+    start: int
+    end: int
+    kind: str
+    speaker: str | None
+    date: datetime.date | None
+    event: str | None
+
+
+@dataclass
+class Tally:
+    found: int = 0
+    gold: int = 0
+    matched: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.matched / self.found if self.found else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.matched / self.gold if self.gold else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class Score:
+    groups: dict[str, Tally] = field(
+        default_factory=lambda: {"quoted": Tally(), "indirect": Tally()}
+    )
+    speaker_right: int = 0
+    speaker_total: int = 0
+    date_right: int = 0
+    date_total: int = 0
+    event_right: int = 0
+    event_total: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def speaker_accuracy(self) -> float:
+        return self.speaker_right / self.speaker_total if self.speaker_total else 1.0
+
+    @property
+    def date_accuracy(self) -> float:
+        return self.date_right / self.date_total if self.date_total else 1.0
+
+    @property
+    def event_accuracy(self) -> float:
+        return self.event_right / self.event_total if self.event_total else 1.0
+
+
+def gold_quotes(body: str, annotations: list[dict]) -> list[GoldQuote]:
+    out = []
+    for q in annotations:
+        start, end = locate(body, q["text"], q.get("occurrence"))
+        out.append(GoldQuote(start, end, q["kind"], q["speaker"], q.get("date"), q.get("event")))
+    return out
+
+
+def spans_match(body: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
+    if body[a[0] : a[1]].strip(_TRIM) == body[b[0] : b[1]].strip(_TRIM):
+        return True
+    overlap = min(a[1], b[1]) - max(a[0], b[0])
+    return overlap > 0 and overlap >= 0.8 * (a[1] - a[0]) and overlap >= 0.8 * (b[1] - b[0])
+
+
+def score_document(extraction: Extraction, gold: list[GoldQuote], score: Score) -> None:
+    """Add one document's counts to ``score``."""
+    body = extraction.body
+    used: set[int] = set()
+    found = extraction.statements
+    for st in found:
+        score.groups[GROUPS[st.kind]].found += 1
+    for g in gold:
+        group = GROUPS[g.kind]
+        score.groups[group].gold += 1
+        match = None
+        for i, st in enumerate(found):
+            if i in used or GROUPS[st.kind] != group:
+                continue
+            if spans_match(body, (st.start, st.end), (g.start, g.end)):
+                match = i
+                break
+        text = body[g.start : g.end][:70]
+        if match is None:
+            score.misses.append(f"{extraction.file}: missed {g.kind} {text!r}")
+            continue
+        used.add(match)
+        st = found[match]
+        score.groups[group].matched += 1
+        score.speaker_total += 1
+        slug = st.who.slug if st.who else None
+        if slug == g.speaker:
+            score.speaker_right += 1
+        else:
+            score.misses.append(f"{extraction.file}: speaker {slug} != {g.speaker}: {text!r}")
+        if g.date:
+            score.date_total += 1
+            if st.date == g.date:
+                score.date_right += 1
+            else:
+                score.misses.append(f"{extraction.file}: date {st.date} != {g.date}: {text!r}")
+        if g.event or st.event:
+            score.event_total += 1
+            if st.event == g.event:
+                score.event_right += 1
+            else:
+                score.misses.append(f"{extraction.file}: event {st.event} != {g.event}: {text!r}")
+    for i, st in enumerate(found):
+        if i not in used:
+            text = body[st.start : st.end][:70]
+            score.misses.append(f"{extraction.file}: extra {st.kind} {text!r}")
+
+
+def report(score: Score) -> list[str]:
+    lines = []
+    for name, label in (("quoted", "direct/partial/document"), ("indirect", "indirect")):
+        t = score.groups[name]
+        lines.append(
+            f"{label:24} precision {t.precision:.3f}  recall {t.recall:.3f}  F1 {t.f1:.3f}"
+            f"  (found {t.found}, gold {t.gold}, matched {t.matched})"
+        )
+    lines.append(
+        f"{'speaker accuracy':24} {score.speaker_accuracy:.3f}"
+        f"  ({score.speaker_right}/{score.speaker_total} matched statements)"
+    )
+    lines.append(
+        f"{'date accuracy':24} {score.date_accuracy:.3f}"
+        f"  ({score.date_right}/{score.date_total} matched statements with a gold date)"
+    )
+    lines.append(
+        f"{'event accuracy':24} {score.event_accuracy:.3f}"
+        f"  ({score.event_right}/{score.event_total} matched statements with an event)"
+    )
+    return lines
+
+
+def documents_dir(path: Path) -> Path:
+    return path.parent

@@ -1,0 +1,231 @@
+"""Resolve the noun phrase of an attribution ("Russian Foreign Minister Sergey Lavrov", "he",
+"the diplomat", "the document") to a speaker: a known one through its names, a person named
+in the text (new, with the role the text gives), or the person a pronoun or role noun points
+back to.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from articles.ingestion.knowledge import Knowledge, KnownSpeaker, content_words
+
+PRONOUNS = {"he", "she"}
+UNRESOLVABLE = {"they", "it", "we", "i", "you", "one", "who", "which", "some", "others"}
+ADVERBS = re.compile(
+    r"\b(?:also|meanwhile|once again|again|nevertheless|however|earlier|later|then|further|"
+    r"in turn|in particular|for (?:his|her|its|their) part|separately|previously|moreover|"
+    r"additionally|too|still|already|repeatedly|reportedly|has|have|had)\b",
+    re.I,
+)
+# Heads of role phrases. Generic ones ("the diplomat") point to the last person speaking.
+GENERIC_ROLES = {
+    "diplomat", "official", "envoy", "spokesman", "spokeswoman", "spokesperson", "aide",
+    "politician", "source", "representative", "negotiator", "delegate", "lawmaker", "expert",
+}  # fmt: skip
+SPECIFIC_ROLES = {
+    "president", "minister", "ambassador", "secretary", "secretary-general", "chief", "head",
+    "adviser", "advisor", "leader", "chancellor", "premier", "senator", "general", "commander",
+    "deputy", "director", "chairman", "chair", "governor", "mayor", "king", "queen", "pope",
+}  # fmt: skip
+ROLE_WORDS = {w.title() for w in GENERIC_ROLES | SPECIFIC_ROLES} | {
+    "Foreign", "Defense", "Defence", "Prime", "Vice", "Deputy", "Secretary", "State", "Kremlin",
+    "Spokesman", "Spokeswoman", "Press", "Senior", "First", "Acting", "Former", "Permanent",
+    "Ambassador", "Mr", "Mrs", "Ms", "Dr", "Aide", "Envoy", "Head", "General", "Affairs",
+    "Special", "National", "Security", "Adviser", "Advisor", "Minister", "Chief",
+}  # fmt: skip
+DOCUMENT_NOUNS = {
+    "document", "documents", "draft", "drafts", "proposal", "proposals", "treaty", "agreement",
+    "agreements", "text", "statement", "declaration", "communique", "communiqué", "letter",
+    "resolution", "report", "memorandum", "article", "clause", "paper",
+}  # fmt: skip
+NAME_TOKEN = r"[A-Z][a-z]+(?:[-’'][A-Z]?[a-z]+)?"
+_NAME_RE = re.compile(rf"(?<![\w-])({NAME_TOKEN}(?:\s+(?:[A-Z]\.\s+)?{NAME_TOKEN}){{1,3}})$")
+_FUNCTION = {"of", "the", "and", "in", "to", "on", "for", "at", "de", "von", "van", "a"}
+
+
+@dataclass
+class NewSpeaker:
+    name: str
+    role: str = ""
+    kind: str = "person"
+
+
+@dataclass
+class Who:
+    """A resolved speaker: a known slug, or a new speaker's name; ``outlet`` for relays."""
+
+    slug: str | None = None
+    new: NewSpeaker | None = None
+    outlet: str | None = None
+    kind: str = "person"
+
+    @property
+    def key(self) -> str | None:
+        return self.slug or (f"new:{self.new.name}" if self.new else None)
+
+
+@dataclass
+class SpeakerResolver:
+    knowledge: Knowledge
+    body: str
+    article_outlet: str | None = None
+    mentions: list[tuple[int, str]] = field(default_factory=list)
+    new: dict[str, NewSpeaker] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.knowledge.name_re:
+            for m in self.knowledge.name_re.finditer(self.body):
+                speaker = self.knowledge.speaker_for_name(m.group())
+                if speaker and speaker.kind == "person":
+                    self.mentions.append((m.start(), speaker.slug))
+
+    def resolve(self, np: str, pos: int, last: Who | None, context: str = "") -> Who | None:
+        """The speaker ``np`` names at body offset ``pos``; ``last`` is the last person speaking."""
+        np = tidy(np)
+        if not np or len(np.split()) > 18:
+            return None
+        lowered = np.lower()
+        if lowered in PRONOUNS:
+            return last if last and last.kind == "person" else None
+        if lowered in UNRESOLVABLE:
+            return None
+        outlet = self._outlet(np)
+        if outlet:
+            return Who(outlet=outlet, kind="outlet")
+        known = self._known(np)
+        if known:
+            return Who(slug=known.slug, kind=known.kind)
+        words = lowered.replace("-", " ").split()
+        if words and words[-1] in DOCUMENT_NOUNS | {"reads", "says"}:
+            return self.document(f"{np} {context}")
+        name = _NAME_RE.search(np)
+        if name and not set(name.group(1).split()) & ROLE_WORDS:
+            return self._person(name.group(1), np[: name.start()], pos)
+        if "," in np:  # "Sergei Ryabkov, the deputy foreign minister"
+            head, _, rest = np.partition(",")
+            name = _NAME_RE.search(head.strip())
+            if name and name.group(1) == head.strip():
+                return self._person(name.group(1), rest, pos)
+        single = re.fullmatch(NAME_TOKEN, np)
+        if single:
+            for person in self.new.values():
+                if person.name.split()[-1] == np:
+                    return Who(new=person)
+        return self._role(np, words, pos, last)
+
+    def document(self, context: str) -> Who | None:
+        """The known document best matching ``context`` (its words against names and role)."""
+        want = content_words(context)
+        best, score = None, 0
+        for speaker in self.knowledge.speakers:
+            if speaker.kind != "document":
+                continue
+            have = content_words(" ".join(speaker.names) + " " + speaker.role)
+            overlap = len(want & have)
+            if overlap > score:
+                best, score = speaker, overlap
+        return Who(slug=best.slug, kind="document") if best else None
+
+    def _outlet(self, np: str) -> str | None:
+        rx = self.knowledge.outlet_re
+        match = rx.search(np) if rx else None
+        if not match:
+            return None
+        rest = content_words(np.replace(match.group(), " "))
+        if rest <= {"news", "agency", "russian", "state", "channel", "tv", "newspaper", "daily"}:
+            return self.knowledge.outlet_for_name(match.group())
+        return None
+
+    def _known(self, np: str) -> KnownSpeaker | None:
+        rx = self.knowledge.name_re
+        if rx is None:
+            return None
+        candidates = [m for m in rx.finditer(np)] + [m for m in rx.finditer(_lower_first(np))]
+        if not candidates:
+            return None
+        match = max(candidates, key=lambda m: (m.end(), len(m.group())))
+        speaker = self.knowledge.speaker_for_name(match.group())
+        if speaker is None:
+            return None
+        if speaker.kind != "person":
+            # "Moscow said" is the government; "Moscow correspondent Ivan Petrov" is not.
+            bare = re.sub(r"^the\s+", "", np, flags=re.I)
+            if bare.casefold() != re.sub(r"^the\s+", "", match.group(), flags=re.I).casefold():
+                return None
+        return speaker
+
+    def _person(self, name: str, role: str, pos: int) -> Who:
+        known = self.knowledge.speaker_for_name(name)
+        if known:
+            return Who(slug=known.slug, kind=known.kind)
+        person = self.new.get(name)
+        role = tidy(role).strip(" ,")
+        if person is None:
+            person = self.new[name] = NewSpeaker(name=name, role=role)
+        elif role and not person.role:
+            person.role = role
+        self.mentions.append((pos, f"new:{name}"))
+        return Who(new=person)
+
+    def _role(self, np: str, words: list[str], pos: int, last: Who | None) -> Who | None:
+        heads = [w for w in words if w in GENERIC_ROLES or w in SPECIFIC_ROLES]
+        if not heads:
+            return None
+        parties = {
+            self.knowledge.party_index[m.group()]
+            for m in (self.knowledge.party_re.finditer(np) if self.knowledge.party_re else [])
+        }
+        specific = [h for h in heads if h in SPECIFIC_ROLES]
+        candidates = self._candidates(pos)
+        if not specific:
+            if last and last.kind == "person" and self._party_ok(last, parties):
+                return last
+            specific = heads
+        want = content_words(np)
+        best, best_score = None, 0
+        for key, distance in candidates:
+            role_words, party = self._profile(key)
+            if parties and party and party not in parties:
+                continue
+            if not any(h in role_words for h in specific):
+                continue
+            score = len(want & role_words) * 10 - distance
+            if best is None or score > best_score:
+                best, best_score = key, score
+        if best is None:
+            return None
+        if best.startswith("new:"):
+            return Who(new=self.new[best[4:]])
+        return Who(slug=best, kind="person")
+
+    def _candidates(self, pos: int) -> list[tuple[str, int]]:
+        """Persons mentioned in the document, with a penalty growing with the distance back."""
+        seen: dict[str, int] = {}
+        for at, key in self.mentions:
+            distance = (pos - at) // 200 if at <= pos else 5 + (at - pos) // 200
+            seen[key] = min(seen.get(key, 99), distance)
+        return sorted(seen.items())
+
+    def _profile(self, key: str) -> tuple[set[str], str | None]:
+        if key.startswith("new:"):
+            person = self.new[key[4:]]
+            return content_words(person.role), None
+        speaker = self.knowledge.by_slug[key]
+        return content_words(speaker.role), speaker.party
+
+    def _party_ok(self, who: Who, parties: set[str]) -> bool:
+        if not parties or not who.slug:
+            return True
+        return self.knowledge.by_slug[who.slug].party in parties
+
+
+def _lower_first(np: str) -> str:
+    return np[:1].lower() + np[1:]
+
+
+def tidy(np: str) -> str:
+    np = ADVERBS.sub(" ", np)
+    np = re.sub(r"\s+", " ", np).strip(" ,;:")
+    return np
