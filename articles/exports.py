@@ -149,13 +149,13 @@ def iter_quotes_bibtex(quotes: Iterable, permalink: Callable, accessed: datetime
 def quote_citation(quote, *, permalink: str, accessed: datetime.date) -> str:
     """A plain-text reference: speaker, date, headline, outlet, permalink, date accessed."""
     article = quote.article
-    said = long_date(quote.said_on) or "undated"
+    said = f"statement of {long_date(quote.said_on)}" if quote.said_on else "undated statement"
     source = f"“{article.headline}”"
     if article.outlet:
         source += f", {article.outlet.name}"
     if article.published:
         source += f", {long_date(article.published)}"
     return (
-        f"{quote.speaker.name}, statement of {said}. Quoted in {source}. "
+        f"{quote.speaker.name}, {said}. Quoted in {source}. "
         f"Parley archive, {permalink} (accessed {long_date(accessed)})."
     )

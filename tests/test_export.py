@@ -1,0 +1,177 @@
+"""/quotes.csv and /quotes.bib: the quote list's parameters, every matching row, stable format."""
+
+import csv
+import io
+from http import HTTPStatus
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from articles import exports
+from articles.models import Article, Quote, Speaker
+
+COLUMNS = [
+    "id",
+    "permalink",
+    "text",
+    "kind",
+    "date",
+    "speaker",
+    "speaker_slug",
+    "party",
+    "event",
+    "event_date",
+    "format",
+    "outlet",
+    "article_headline",
+    "article_url",
+    "article_published",
+]
+LAVROV = {27, 28, 29, 30, 31, 32, 33, 34, 43, 44, 45, 46, 47, 48, 49}
+
+
+def get_csv(client, params=""):
+    response = client.get(reverse("articles:quote-list-csv") + params)
+    assert response.status_code == HTTPStatus.OK
+    assert response.streaming
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = b"".join(response.streaming_content).decode("utf-8")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def test_columns_are_the_documented_ones_in_order(client, archive):
+    response = client.get(reverse("articles:quote-list-csv"))
+    header = b"".join(response.streaming_content).decode().split("\r\n", 1)[0]
+    assert header.split(",") == COLUMNS == list(exports.CSV_COLUMNS)
+    assert 'filename="parley-quotes.csv"' in response["Content-Disposition"]
+
+
+def test_every_row_not_one_page_in_the_list_order(client, archive):
+    rows = get_csv(client)
+    assert [int(r["id"]) for r in rows] == list(
+        Quote.objects.newest_first().values_list("pk", flat=True)
+    )
+    oldest = get_csv(client, "?sort=oldest")
+    assert [int(r["id"]) for r in oldest] == list(
+        Quote.objects.oldest_first().values_list("pk", flat=True)
+    )
+
+
+def test_row_values(client, archive):
+    (row,) = [r for r in get_csv(client, "?speaker=sergey-lavrov") if r["id"] == "27"]
+    assert row == {
+        "id": "27",
+        "permalink": "http://testserver/quotes/27/",
+        "text": "Moscow’s proposals on security guarantees are aimed at creating and legalizing "
+        "a new system of agreements in the field of security",
+        "kind": "indirect",
+        "date": "2021-12-31",
+        "speaker": "Sergey Lavrov",
+        "speaker_slug": "sergey-lavrov",
+        "party": "Russia",
+        "event": "",
+        "event_date": "",
+        "format": "",
+        "outlet": "Sputnik",
+        "article_headline": Article.objects.get(pk=4).headline,
+        "article_url": "",
+        "article_published": "2021-12-31",
+    }
+
+
+def test_search_and_filters_are_the_list_pages(client, archive):
+    ranked = [int(r["id"]) for r in get_csv(client, "?q=legally+binding")]
+    assert len(ranked) == 34
+    assert set(ranked[:4]) == {26, 30, 31, 37}
+    both = get_csv(client, "?q=guarantee&speaker=sergey-lavrov")
+    assert {int(r["id"]) for r in both} == LAVROV
+    by_date = get_csv(client, "?q=guarantee&speaker=sergey-lavrov&sort=newest")
+    assert [r["date"] for r in by_date] == sorted((r["date"] for r in by_date), reverse=True)
+    assert get_csv(client, "?q=the") == []
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ("?date_from=banana", "date_from: Enter a date as YYYY, YYYY-MM or YYYY-MM-DD"),
+        ("?speaker=nobody", "speaker: There is no speaker “nobody”"),
+        ("?bogus=1", "Unknown parameter bogus"),
+        ("?sort=loudest", "sort: Unknown sort order “loudest”"),
+    ],
+)
+def test_invalid_parameters_are_a_400_listing_the_errors(client, archive, params, message):
+    for name in ("articles:quote-list-csv", "articles:quote-list-bibtex"):
+        response = client.get(reverse(name) + params)
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert message in response.content.decode()
+
+
+def test_query_count_does_not_grow_with_rows(client, archive):
+    def queries(params):
+        with CaptureQueriesContext(connection) as ctx:
+            get_csv(client, params)
+        return len(ctx)
+
+    assert queries("?q=veto") == queries("")
+
+
+def test_awkward_text_round_trips(client, archive):
+    text = 'He said "no",\nthen, after a pause;\r\n“нет” — 100% sure\tok'
+    body = f"Intro. {text} Outro."
+    article = Article.objects.create(
+        headline='A "quoted", headline', slug="awkward", body=body, raw_text=body,
+        content_hash="1" * 64,
+    )  # fmt: skip
+    quote = Quote.objects.create(
+        text=text,
+        speaker=Speaker.objects.get(slug="joe-biden"),
+        article=article,
+        kind=Quote.Kind.DIRECT,
+        start=7,
+        end=7 + len(text),
+    )
+    (row,) = get_csv(client, "?q=pause")
+    assert (row["id"], row["text"], row["article_headline"]) == (
+        str(quote.pk),
+        text,
+        'A "quoted", headline',
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pandas_reads_the_csv_url_as_it_is(live_server):
+    pandas = pytest.importorskip("pandas")
+    call_command("loaddata", "archive", verbosity=0)
+    frame = pandas.read_csv(f"{live_server.url}/quotes.csv?q=guarantee&speaker=sergey-lavrov")
+    assert list(frame.columns) == COLUMNS
+    assert set(frame["id"]) == LAVROV
+    assert set(frame["speaker"]) == {"Sergey Lavrov"}
+    quote = Quote.objects.get(pk=31)
+    assert frame.set_index("id").loc[31, "text"] == quote.text
+    everything = pandas.read_csv(f"{live_server.url}/quotes.csv")
+    assert len(everything) == Quote.objects.count()
+
+
+def test_bibtex_of_a_result_set(client, archive):
+    response = client.get(reverse("articles:quote-list-bibtex") + "?q=%22open+door%22")
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Type"] == "application/x-bibtex; charset=utf-8"
+    text = b"".join(response.streaming_content).decode()
+    keys = [line.split("{")[1].rstrip(",") for line in text.splitlines() if line.startswith("@")]
+    assert keys[0] == "parley-quote-51"
+    assert sorted(keys) == sorted(f"parley-quote-{pk}" for pk in range(43, 53))
+
+
+def test_search_help_documents_syntax_and_columns(client, archive):
+    response = client.get(reverse("articles:search-help"))
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    section = html[html.index('id="csv-columns"') :]
+    positions = [section.index(f"<dt><code>{column}</code></dt>") for column in COLUMNS]
+    assert positions == sorted(positions)
+    # Live example counts.
+    assert "<code>&quot;open door&quot;</code></a></td>" in html
+    assert "<td>10</td>" in html
