@@ -16,7 +16,9 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
-_SENTENCE_END = re.compile(r"[.!?…][\"”’»)\]]*(?=\s)|\n\s*\n")
+# A sentence ends at . ! ? or … (with any closing quotes or brackets) and the space after it,
+# or at a paragraph break; the match ends where the next sentence starts.
+_SENTENCE_END = re.compile(r"[.!?…][\"”’»)\]]*\s+|\n\s*\n\s*")
 CONTEXT_CHARS = 600
 
 
@@ -83,6 +85,6 @@ def context_of(body: str, start: int, end: int) -> tuple[str, str, str]:
     elif end + CONTEXT_CHARS < len(body) and stops:
         after = after[: stops[0]]
     before, after = before.lstrip(), after.rstrip()
-    lead = "…" if window_start + (start - window_start - len(before)) > 0 else ""
+    lead = "…" if start - len(before) > 0 else ""
     tail = "…" if end + len(after) < len(body.rstrip()) else ""
     return lead + before, body[start:end], after + tail

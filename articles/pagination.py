@@ -46,8 +46,9 @@ class Page:
         )
 
 
-def capped_count(queryset, cap: int = RESULT_CAP) -> tuple[int, bool]:
+def capped_count(queryset, cap: int | None = None) -> tuple[int, bool]:
     """Count at most ``cap`` rows (one query that stops early), and whether there were more."""
+    cap = RESULT_CAP if cap is None else cap
     n = queryset.order_by().values("pk")[: cap + 1].count()
     return min(n, cap), n > cap
 
