@@ -40,6 +40,7 @@ from django.utils.safestring import mark_safe
 
 CONFIG = "english"
 MAX_QUERY_LENGTH = 500
+MAX_TERMS = 32  # words and phrases; each is one index lookup per candidate row
 RESULT_COUNT_CAP = 1000
 
 # PostgreSQL's english.stop list (share/tsearch_data/english.stop). The english config drops
@@ -85,6 +86,7 @@ class ParsedQuery:
     groups: tuple[tuple[Term, ...], ...] = ()
     truncated: bool = False
     ignored: tuple[str, ...] = ()
+    too_many: bool = False  # terms past MAX_TERMS were dropped
 
     def __bool__(self):
         return bool(self.groups)
@@ -117,6 +119,11 @@ class ParsedQuery:
             notes.append(
                 f"Your search was longer than {MAX_QUERY_LENGTH} characters; "
                 f"only the first {MAX_QUERY_LENGTH} were used."
+            )
+        if self.too_many:
+            notes.append(
+                f"Your search has more than {MAX_TERMS} different words and phrases; "
+                f"only the first {MAX_TERMS} were used."
             )
         if self.ignored:
             words = ", ".join(f"“{w}”" for w in self.ignored)
@@ -186,15 +193,23 @@ def parse_query(raw: str) -> ParsedQuery:
             ignored.append(token)
             continue
         # One spelling for both databases: words joined by single spaces, quote marks removed.
-        current.append(Term(" ".join(token.split()), phrase=phrase, negated=negated))
+        term = Term(" ".join(token.split()), phrase=phrase, negated=negated)
+        # A repeated term changes no result but costs one more index lookup per row.
+        if all((t.text.lower(), t.negated) != (term.text.lower(), term.negated) for t in current):
+            current.append(term)
     groups.append(current)
-    kept = []
+    kept, count, too_many = [], 0, False
     for group in groups:
-        if any(not t.negated for t in group):
-            kept.append(tuple(group))
-        else:
+        if not any(not t.negated for t in group):
             ignored.extend(f"-{t.text}" for t in group)
-    return ParsedQuery(tuple(kept), truncated, tuple(dict.fromkeys(ignored)))
+        elif tuple(group) not in kept:
+            room = MAX_TERMS - count
+            too_many = too_many or len(group) > room
+            group = group[:room]
+            if any(not t.negated for t in group):
+                kept.append(tuple(group))
+                count += len(group)
+    return ParsedQuery(tuple(kept), truncated, tuple(dict.fromkeys(ignored)), too_many)
 
 
 def _vendor(queryset) -> str:

@@ -205,6 +205,15 @@ def test_fts5_translation_quotes_every_term():
     assert parsed.websearch() == '"legally" "open door" or "NEAR(x*)" -"russia" "b" "col:y^"'
 
 
+def test_repeated_terms_are_searched_once_and_terms_are_capped():
+    assert search.parse_query("Guarantee guarantee GUARANTEE").websearch() == '"Guarantee"'
+    words = " ".join(f"w{i}" for i in range(40))
+    parsed = search.parse_query(words)
+    assert len(parsed.groups[0]) == search.MAX_TERMS
+    assert parsed.too_many
+    assert "only the first 32 were used" in parsed.notices[0]
+
+
 def test_parse_query_groups_and_ignored_words():
     parsed = search.parse_query("the guarantees OR -nato")
     assert parsed.websearch() == '"guarantees"'
