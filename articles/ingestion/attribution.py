@@ -16,7 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from articles.ingestion.speakers import tidy
+from articles.ingestion.speakers import GENERIC_ROLES, SPECIFIC_ROLES, tidy
+
+ROLE_HEADS = GENERIC_ROLES | SPECIFIC_ROLES
 
 VERBS = (
     r"said|says|say|told|tells|stressed|stresses|noted|added|adds|explained|explains|"
@@ -45,6 +47,15 @@ _NOT_OBJECT = re.compile(
     r"with|from|by|as|when|while|if|the\s+following)\b|^\s*[,.;:!?]|^\s*$"
 )
 _THAT_RE = re.compile(r"^(?P<mid>[^_.;:!?]{0,90}?)\bthat\s+")
+SAY_VERBS = {"said", "says", "added", "warned", "stressed", "noted", "believes", "insisted"}
+_ADJUNCT = (
+    r"(?:on\s+\w+day|last\s+\w+|this\s+\w+|yesterday|today|earlier|later|again|also|in a "
+    r"statement|in an interview(?:\s+with\s+[\w\-]+(?:\s+[A-Z][\w\-]*)*)?|on [A-Z][a-z]+\.?\s+\d+)"
+)
+_ZERO_THAT_RE = re.compile(
+    rf"^(?P<mid>(?:,?\s+{_ADJUNCT})*,?)\s+(?=(?:the|a|an|his|her|its|their|it|he|she|they|"
+    r"we|Russia|Moscow|Washington|[A-Z][a-z]+)\b(?:\s+\S+){2,})"
+)
 # Verbs with a person between them and "that": "told RT on Thursday that", "informed Putin that".
 TELL_VERBS = {"told", "tells", "informed", "assured", "warned", "reminded", "quoted"}
 _DETERMINER_RE = re.compile(r"^\s*(?:the|a|an|its|his|her|their|our|this|these|those)\b", re.I)
@@ -150,6 +161,16 @@ def _np_ish(text: str) -> bool:
     return all(w[0].isupper() or w in {"of", "the", "and", "in", "to", "on", "for"} for w in words)
 
 
+def _role_phrase(text: str) -> bool:
+    """ "The Kremlin's spokesman", "Her deputy": a role before a name, set off by commas."""
+    words = text.split()
+    if not words or len(words) > 8 or "_" in text:
+        return False
+    if not (words[0][0].isupper() or words[0].lower() in {"the", "his", "her", "its", "their"}):
+        return False
+    return any(re.sub(r"['’]s$", "", w.lower()) in ROLE_HEADS for w in words)
+
+
 def _cue_for_verb(body: str, m: str, base: int, verb: re.Match) -> Cue | None:
     name = verb.group()
     left = m[: verb.start()]
@@ -203,12 +224,30 @@ def _cue_for_verb(body: str, m: str, base: int, verb: re.Match) -> Cue | None:
         mid = that.group("mid")
         if len(mid.split()) > 6 or _DETERMINER_RE.match(mid):
             that = None  # "emphasized the responsibility that ...": a relative clause
+    if not inverted and name not in {"quoted", "cited"}:
+        # Extend over an appositive: "Head of the Russian Delegation ..., Konstantin Gavrilov"
+        # or "The Kremlin's spokesman, Dmitry Peskov".
+        head = m[:subject_start].rstrip()
+        while head.endswith(","):
+            a, b = _segments(head[:-1])[-1]
+            if not (_np_ish(m[a:b]) or _role_phrase(m[a:b])):
+                break
+            subject_start = a + len(m[a:b]) - len(m[a:b].lstrip())
+            head = m[:subject_start].rstrip()
+        cue.np_start = base + subject_start
+        cue.np = body[cue.np_start : base + verb.start()].strip(" ,")
     before = m[:subject_start].rstrip()
     opener_free = _OPENERS.sub("", before.replace("_", " _ ").strip(" ,"))
     clause_final = before.endswith((",", "_")) and ("_" in before or len(opener_free.split()) >= 3)
     if clause_final and "_" not in before and _PREPOSITION_OPENER_RE.match(opener_free):
         clause_final = False  # "Over the course of the meeting, Russia reiterated ..."
     is_object = name in OBJECT_VERBS and not _NOT_OBJECT.match(after)
+    zero_that = None
+    if not that and not is_object and name in SAY_VERBS and not clause_final:
+        # "Cleverly said the government was working ...": the reported clause without "that".
+        zero_that = _ZERO_THAT_RE.match(after)
+    if zero_that:
+        that = zero_that
     if that:
         clause_start = after_start + that.end()
         cue.region = (base, base + clause_start)
@@ -219,15 +258,7 @@ def _cue_for_verb(body: str, m: str, base: int, verb: re.Match) -> Cue | None:
         _add_clause(cue, body, m, base, clause_start, clause_end)
     elif clause_final:
         clause_to = len(before.rstrip(","))
-        if not inverted and name not in {"quoted", "cited"}:
-            # Extend over an appositive: "Head of the Russian Delegation ..., Konstantin Gavrilov".
-            for a, b in reversed(_segments(m[:clause_to])[1:]):
-                if not _np_ish(m[a:b]):
-                    break
-                clause_to = a - 1
-                cue.np_start = base + a + len(m[a:b]) - len(m[a:b].lstrip())
-                cue.np = body[cue.np_start : base + verb.start()].strip(" ,")
-        cue.region = (base + clause_to + 1, base + clause_end)
+        cue.region = (base + (verb.start() if inverted else subject_start), base + clause_end)
         _add_clause(cue, body, m, base, 0, clause_to)
     else:
         cue.region = (base, base + clause_end)
@@ -244,8 +275,11 @@ def _add_clause(cue: Cue, body: str, m: str, base: int, a: int, b: int) -> None:
         _add_clause(cue, body, m, base, a, a + nxt.start())
         rest = text[nxt.end() :]
         that = re.search(r"\bthat\s+", rest)
+        verb = _VERB_RE.match(rest)
         if that:
             _add_clause(cue, body, m, base, a + nxt.end() + that.end(), b)
+        elif verb and verb.group() in OBJECT_VERBS and not _NOT_OBJECT.match(rest[verb.end() :]):
+            _add_clause(cue, body, m, base, a + nxt.end() + verb.end() + 1, b)
         return
     opener = _OPENERS.match(text)
     while opener and opener.end():

@@ -33,6 +33,7 @@ BOILERPLATE = [
     r"sign up for .*newsletter.*",
     r"posted by .{0,80}",
     r"labels?:.*",
+    r"\((?:reporting|writing|additional reporting) by .*\)",
 ]
 _BOILERPLATE_RE = re.compile("^(?:" + "|".join(BOILERPLATE) + ")$", re.IGNORECASE)
 
@@ -49,6 +50,11 @@ DATELINE_RE = re.compile(
     r"^/?(?P<place>[A-Z][A-Za-z.\- ]{1,40}),\s*(?P<month>[A-Z][a-z]{2,8})\.?\s+(?P<day>\d{1,2})"
     r"(?:,\s*(?P<year>\d{4}))?\s*\.?\s*/\s*(?P<agency>[A-Za-z][\w\- ]{1,30})\s*/\s*\.?\s*"
 )
+# Reuters and AP style: "GENEVA, Jan 26 (Reuters) - ", "BRUSSELS (AP) — ", "BRUSSELS — ".
+WIRE_DATELINE_RE = re.compile(
+    r"^(?P<place>[A-Z][A-Z.\- ]{1,40}?)(?:,\s*(?P<month>[A-Z][a-z]{2,8})\.?\s+(?P<day>\d{1,2})"
+    r"(?:,\s*(?P<year>\d{4}))?)?\s*(?:\((?P<agency>[A-Za-z][\w .\-]{1,30})\)\s*)?[-—–]\s+"
+)
 _SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ZERO_WIDTH_RE = re.compile(r"[\u200b\u200c\u200d\ufeff]")
 _TERMINAL_RE = re.compile(r"[.!?…][\"'”’»)\]]*$")
@@ -62,6 +68,11 @@ class CleanDocument:
     date_line: str = ""
     byline: str = ""
     removed: list[str] = field(default_factory=list)
+
+
+def dateline(body: str) -> re.Match | None:
+    """The wire dateline opening the body, TASS style or Reuters/AP style, if any."""
+    return DATELINE_RE.match(body) or WIRE_DATELINE_RE.match(body)
 
 
 def normalise_line(line: str) -> str:

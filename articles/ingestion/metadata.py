@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 
 from articles.ingestion import dates
-from articles.ingestion.clean import DATELINE_RE, CleanDocument
+from articles.ingestion.clean import CleanDocument
+from articles.ingestion.clean import dateline as find_dateline
 from articles.ingestion.knowledge import Knowledge
 
 _STATED_RE = re.compile(
@@ -36,12 +37,14 @@ class Metadata:
 
 
 def detect_outlet(doc: CleanDocument, knowledge: Knowledge) -> str | None:
-    """The publishing outlet: dateline agency, byline, or an exclusive named in the headline."""
-    dateline = DATELINE_RE.match(doc.body)
-    if dateline:
-        slug = knowledge.outlet_for_name(dateline.group("agency"))
-        if slug:
-            return slug
+    """The publishing outlet: dateline agency, byline, or an exclusive named in the headline.
+
+    A known outlet's slug; an agency the archive does not know yet as "new:<name>".
+    """
+    dateline = find_dateline(doc.body)
+    if dateline and dateline.group("agency"):
+        agency = dateline.group("agency").strip()
+        return knowledge.outlet_for_name(agency) or f"new:{agency}"
     byline = _BYLINE_RE.match(doc.byline or "")
     if byline:
         slug = knowledge.outlet_for_name(byline.group("name"))
@@ -56,7 +59,7 @@ def detect_outlet(doc: CleanDocument, knowledge: Knowledge) -> str | None:
 
 def detect_date(doc: CleanDocument, knowledge: Knowledge) -> Metadata:
     meta = Metadata()
-    dateline = DATELINE_RE.match(doc.body)
+    dateline = find_dateline(doc.body)
     if dateline:
         meta.dateline_place = dateline.group("place").title()
     stated = _STATED_RE.search(doc.date_line or "")
@@ -67,7 +70,7 @@ def detect_date(doc: CleanDocument, knowledge: Knowledge) -> Metadata:
         meta.date_basis = "stated"
         meta.date_note = f"Date printed with the copy: “{doc.date_line}”."
         return meta
-    if dateline:
+    if dateline and dateline.group("month"):
         month = dates.month_number(dateline.group("month"))
         day = int(dateline.group("day"))
         if dateline.group("year"):

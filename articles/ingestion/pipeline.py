@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from articles.ingestion import attribution, dates, metadata
-from articles.ingestion.clean import DATELINE_RE, clean_text
+from articles.ingestion.clean import clean_text
+from articles.ingestion.clean import dateline as find_dateline
 from articles.ingestion.knowledge import Knowledge
 from articles.ingestion.quotes import find_quotations, is_scare_quote
 from articles.ingestion.speakers import NewSpeaker, SpeakerResolver, Who
@@ -99,7 +100,7 @@ class Extraction:
         for outlet in self.knowledge.outlets:
             if outlet.slug == self.meta.outlet:
                 return outlet.name
-        return self.meta.outlet
+        return self.meta.outlet.removeprefix("new:") if self.meta.outlet else None
 
 
 def extract(
@@ -117,26 +118,26 @@ def extract(
     meta = metadata.detect_date(doc, knowledge)
     meta.outlet = metadata.detect_outlet(doc, knowledge)
     if outlet:
-        meta.outlet = knowledge.outlet_for_name(outlet) or outlet
+        meta.outlet = knowledge.outlet_for_name(outlet) or f"new:{outlet}"
     if published:
         meta.published, meta.date_basis = published, "stated"
         meta.date_note = "Given when the document was ingested."
     pub = meta.published
     outlet_name = next((o.name for o in knowledge.outlets if o.slug == meta.outlet), "")
-    resolver = SpeakerResolver(knowledge, body, meta.outlet)
-    matcher = dates.EventMatcher(knowledge, pub)
     quotations = find_quotations(body)
     mark_spans = [(q.marks.start, q.marks.end) for q in quotations]
-    extra = f"{doc.headline}\n{doc.standfirst}"
+    resolver = SpeakerResolver(knowledge, body, meta.outlet, quotes=mark_spans)
+    matcher = dates.EventMatcher(knowledge, pub)
     statements: list[Statement] = []
     event_mentions: list[tuple[int, str]] = []
     last: Who | None = None
-    dateline = DATELINE_RE.match(body)
+    dateline = find_dateline(body)
     doc_context = ""
     for index, par in enumerate(paragraphs(body)):
         if index == 0 and dateline:
             par = Span(dateline.end(), par.end)
         in_par = [Span(a, b) for a, b in mark_spans if par.start <= a < par.end]
+        previous_text = ""
         for sent in sentences(body, par, in_par):
             text = body[sent.start : sent.end]
             for _, day in dates.explicit_dates(text, pub):
@@ -155,6 +156,8 @@ def extract(
                 who = resolver.resolve(cue.np, cue.np_start, last, doc_context)
                 if who is None or who.kind == "outlet":
                     continue
+                if who.kind == "unnamed":
+                    who = None
                 if doc_who and not cue.according:
                     who = doc_who
                 cues.append((cue, who))
@@ -163,15 +166,15 @@ def extract(
             for q in quotations:
                 if not (sent.start <= q.marks.start < sent.end) or q.end <= q.start:
                     continue
-                if is_scare_quote(body, q, extra):
+                if is_scare_quote(body, q):
                     continue
                 cue, who = _cue_for(q, cues)
-                words = len(body[q.start : q.end].split())
-                if cue is None:
-                    if words < 4:
-                        continue
-                    who = doc_who or _continuing(statements, index)
                 kind = _kind(body, sent, q, who)
+                if cue is None:
+                    if kind == "partial" and len(body[q.start : q.end].split()) < 4:
+                        continue  # a phrase in quotation marks with nobody saying it
+                    who = doc_who or _continuing(statements, index)
+                    kind = _kind(body, sent, q, who)
                 found.append(Statement(q.start, q.end, kind, who, sent, index, cue=cue))
             for st in found:
                 cue = st.cue
@@ -180,8 +183,14 @@ def extract(
                     _read_cue(st, body[cue.region[0] : cue.region[1]], cue, pub, matcher,
                               _last_event(event_mentions, statements, st.start), outlet_name,
                               knowledge)  # fmt: skip
+                if cue and not st.date and cue.np.lower() in {"he", "she"} and previous_text:
+                    # "Baerbock struck a similar tone in Kyiv on Monday. She said ...": the
+                    # sentence naming the person tells when.
+                    earlier = dates.time_cue(previous_text, pub)
+                    st.date = earlier.date if earlier else None
                 if st.event and st.event_at:
                     event_mentions.append((st.start, st.event))
+            previous_text = text
             found = _unique(found)
             statements.extend(found)
             for st in found:
@@ -271,7 +280,7 @@ def _last_event(mentions, statements, pos):
 def _unique(found: list[Statement]) -> list[Statement]:
     seen, out = set(), []
     for st in sorted(found, key=lambda s: (s.start, s.end)):
-        if (st.start, st.end) in seen or st.who is None and st.kind == "indirect":
+        if (st.start, st.end) in seen:
             continue
         if st.kind == "indirect" and any(
             o.kind != "indirect" and o.start <= st.start and st.end <= o.end + 1 for o in found

@@ -63,6 +63,7 @@ class Score:
     event_right: int = 0
     event_total: int = 0
     misses: list[str] = field(default_factory=list)
+    matched_pairs: list = field(default_factory=list)
 
     @property
     def speaker_accuracy(self) -> float:
@@ -81,7 +82,9 @@ def gold_quotes(body: str, annotations: list[dict]) -> list[GoldQuote]:
     out = []
     for q in annotations:
         start, end = locate(body, q["text"], q.get("occurrence"))
-        out.append(GoldQuote(start, end, q["kind"], q["speaker"], q.get("date"), q.get("event")))
+        out.append(
+            GoldQuote(start, end, q["kind"], q.get("speaker"), q.get("date"), q.get("event"))
+        )
     return out
 
 
@@ -116,8 +119,10 @@ def score_document(extraction: Extraction, gold: list[GoldQuote], score: Score) 
         used.add(match)
         st = found[match]
         score.groups[group].matched += 1
+        score.matched_pairs.append((st, g))
         score.speaker_total += 1
-        slug = st.who.slug if st.who else None
+        # A known speaker by slug; a person new to the archive by the name the text gives.
+        slug = (st.who.slug or (st.who.new.name if st.who.new else None)) if st.who else None
         if slug == g.speaker:
             score.speaker_right += 1
         else:

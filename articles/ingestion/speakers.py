@@ -42,7 +42,27 @@ DOCUMENT_NOUNS = {
 }  # fmt: skip
 NAME_TOKEN = r"[A-Z][a-z]+(?:[-’'][A-Z]?[a-z]+)?"
 _NAME_RE = re.compile(rf"(?<![\w-])({NAME_TOKEN}(?:\s+(?:[A-Z]\.\s+)?{NAME_TOKEN}){{1,3}})$")
+_NAME_ANYWHERE_RE = re.compile(rf"(?<![\w-])({NAME_TOKEN}(?:\s+{NAME_TOKEN}){{1,2}})(?![\w-])")
+NOT_NAMES = {
+    "Delegation", "Council", "Union", "Nations", "Alliance", "Organization", "Organisation",
+    "Treaty", "Forces", "Army", "Navy", "Republic", "Federation", "Kingdom", "States", "News",
+    "Agency", "Channel", "Security", "Control", "Arms", "Military", "Negotiations", "Talks",
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January",
+    "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December", "Post", "Comment", "Open", "Door", "West", "East", "Europe",
+    "European", "Western", "Eastern", "Soviet", "Switzerland", "Geneva", "Vienna", "Brussels",
+}  # fmt: skip
 _FUNCTION = {"of", "the", "and", "in", "to", "on", "for", "at", "de", "von", "van", "a"}
+
+
+INSTITUTION_HEADS = {
+    "Street", "House", "Ministry", "Department", "Office", "Kremlin", "Pentagon", "Government",
+    "Commission", "Embassy", "Mission", "Palace", "Agency", "Service", "Committee", "Parliament",
+    "Duma", "Senate", "Congress", "Secretariat", "Cabinet", "Presidency", "Quai", "Elysee",
+}  # fmt: skip
+_ROLE_BEFORE_RE = re.compile(
+    r"\b(?:%s)s?\b[^.;:“”\"]{0,60}?,?\s*$" % "|".join(sorted(GENERIC_ROLES | SPECIFIC_ROLES)), re.I
+)
 
 
 @dataclass
@@ -71,15 +91,34 @@ class SpeakerResolver:
     knowledge: Knowledge
     body: str
     article_outlet: str | None = None
+    quotes: list[tuple[int, int]] = field(default_factory=list)
     mentions: list[tuple[int, str]] = field(default_factory=list)
     new: dict[str, NewSpeaker] = field(default_factory=dict)
+    persons: dict[str, NewSpeaker] = field(default_factory=dict)  # named, not (yet) speaking
 
     def __post_init__(self):
+        def quoted(pos: int) -> bool:
+            return any(a <= pos < b for a, b in self.quotes)
+
         if self.knowledge.name_re:
             for m in self.knowledge.name_re.finditer(self.body):
                 speaker = self.knowledge.speaker_for_name(m.group())
-                if speaker and speaker.kind == "person":
+                if speaker and speaker.kind == "person" and not quoted(m.start()):
                     self.mentions.append((m.start(), speaker.slug))
+        # People the text introduces with a role ("Germany's foreign minister, Annalena
+        # Baerbock"), so a later "she" or "the minister" can find them.
+        for m in _NAME_ANYWHERE_RE.finditer(self.body):
+            name = m.group(1)
+            if quoted(m.start()) or not self._could_be_name(name):
+                continue
+            if self.knowledge.speaker_for_name(name) or self._known(name):
+                continue
+            window = self.body[max(0, m.start() - 80) : m.start()]
+            if _ROLE_BEFORE_RE.search(window):
+                role = re.split(r"[.;:\n“”\"]", window)[-1].strip(" ,")
+                person = self.persons.setdefault(name, NewSpeaker(name, role))
+                self.mentions.append((m.start(), f"new:{person.name}"))
+        self.mentions.sort()
 
     def resolve(self, np: str, pos: int, last: Who | None, context: str = "") -> Who | None:
         """The speaker ``np`` names at body offset ``pos``; ``last`` is the last person speaking."""
@@ -88,7 +127,11 @@ class SpeakerResolver:
             return None
         lowered = np.lower()
         if lowered in PRONOUNS:
-            return last if last and last.kind == "person" else None
+            return self._pronoun(pos, last)
+        if lowered.replace("-", " ").split()[-1] in DOCUMENT_NOUNS:
+            return self.document(f"{np} {context}")
+        if re.match(r"(?:a|an|one|two|several|some)\s", lowered) or lowered.startswith("sources"):
+            return Who(kind="unnamed")  # "a senior Western diplomat": the text names nobody
         if lowered in UNRESOLVABLE:
             return None
         outlet = self._outlet(np)
@@ -100,6 +143,11 @@ class SpeakerResolver:
         words = lowered.replace("-", " ").split()
         if words and words[-1] in DOCUMENT_NOUNS | {"reads", "says"}:
             return self.document(f"{np} {context}")
+        if np.split()[-1] in INSTITUTION_HEADS and np[0].isupper() or lowered.startswith("the "):
+            if np.split()[-1] in INSTITUTION_HEADS:
+                name = re.sub(r"^the\s+", "", np, flags=re.I)
+                person = self.new.setdefault(name, NewSpeaker(name, kind="institution"))
+                return Who(new=person, kind="institution")
         name = _NAME_RE.search(np)
         if name and not set(name.group(1).split()) & ROLE_WORDS:
             return self._person(name.group(1), np[: name.start()], pos)
@@ -110,8 +158,9 @@ class SpeakerResolver:
                 return self._person(name.group(1), rest, pos)
         single = re.fullmatch(NAME_TOKEN, np)
         if single:
-            for person in self.new.values():
+            for person in [*self.new.values(), *self.persons.values()]:
                 if person.name.split()[-1] == np:
+                    self.new.setdefault(person.name, person)
                     return Who(new=person)
         return self._role(np, words, pos, last)
 
@@ -156,17 +205,39 @@ class SpeakerResolver:
                 return None
         return speaker
 
+    def _could_be_name(self, name: str) -> bool:
+        tokens = set(name.split())
+        if tokens & (ROLE_WORDS | INSTITUTION_HEADS | NOT_NAMES):
+            return False
+        return not any(t in self.knowledge.party_index for t in tokens)
+
+    def _pronoun(self, pos: int, last: Who | None) -> Who | None:
+        """ "he"/"she": the person named last before it (outside quotations)."""
+        before = [key for at, key in self.mentions if at < pos]
+        if before:
+            key = before[-1]
+            if key.startswith("new:"):
+                name = key[4:]
+                person = self.new.get(name) or self.persons.get(name)
+                self.new.setdefault(name, person)
+                return Who(new=person)
+            return Who(slug=key, kind="person")
+        return last if last and last.kind == "person" else None
+
     def _person(self, name: str, role: str, pos: int) -> Who:
         known = self.knowledge.speaker_for_name(name)
         if known:
             return Who(slug=known.slug, kind=known.kind)
-        person = self.new.get(name)
+        person = self.new.get(name) or self.persons.get(name)
+        if person is not None:
+            self.new[name] = person
         role = tidy(role).strip(" ,")
         if person is None:
             person = self.new[name] = NewSpeaker(name=name, role=role)
         elif role and not person.role:
             person.role = role
         self.mentions.append((pos, f"new:{name}"))
+        self.mentions.sort()
         return Who(new=person)
 
     def _role(self, np: str, words: list[str], pos: int, last: Who | None) -> Who | None:
@@ -197,7 +268,9 @@ class SpeakerResolver:
         if best is None:
             return None
         if best.startswith("new:"):
-            return Who(new=self.new[best[4:]])
+            person = self.new.get(best[4:]) or self.persons[best[4:]]
+            self.new.setdefault(person.name, person)
+            return Who(new=person)
         return Who(slug=best, kind="person")
 
     def _candidates(self, pos: int) -> list[tuple[str, int]]:
@@ -210,7 +283,7 @@ class SpeakerResolver:
 
     def _profile(self, key: str) -> tuple[set[str], str | None]:
         if key.startswith("new:"):
-            person = self.new[key[4:]]
+            person = self.new.get(key[4:]) or self.persons[key[4:]]
             return content_words(person.role), None
         speaker = self.knowledge.by_slug[key]
         return content_words(speaker.role), speaker.party

@@ -37,7 +37,9 @@ class Command(BaseCommand):
         for article in annotations.get("article", []):
             path = documents / article["file"]
             extraction = extract(path.read_text(encoding="utf-8"), knowledge, file=path.name)
-            score_document(extraction, gold_quotes(extraction.body, article["quote"]), score)
+            score_document(
+                extraction, gold_quotes(extraction.body, article.get("quote", [])), score
+            )
         for line in report(score):
             self.stdout.write(line)
         if verbose:

@@ -1,0 +1,153 @@
+"""The pure extraction stages, and the whole pipeline scored against gold annotations."""
+
+import datetime
+import tomllib
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from articles.ingestion import dates
+from articles.ingestion.clean import clean_text
+from articles.ingestion.knowledge import knowledge_from_curated
+from articles.ingestion.metadata import detect_date, detect_outlet
+from articles.ingestion.pipeline import extract
+from articles.ingestion.quotes import find_quotations, is_scare_quote
+from articles.ingestion.scoring import Score, gold_quotes, score_document
+
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+DATA = Path(__file__).parent / "ingest_data"
+
+
+@pytest.fixture(scope="module")
+def knowledge():
+    return knowledge_from_curated(tomllib.loads((FIXTURES / "curated.toml").read_text()))
+
+
+def run_scores(knowledge, gold_path: Path, documents: Path) -> Score:
+    score = Score()
+    for article in tomllib.loads(gold_path.read_text())["article"]:
+        ex = extract((documents / article["file"]).read_text(), knowledge, file=article["file"])
+        score_document(ex, gold_quotes(ex.body, article.get("quote", [])), score)
+    return score
+
+
+def test_seed_scores_meet_the_targets(knowledge):
+    score = run_scores(knowledge, FIXTURES / "annotations.toml", FIXTURES)
+    assert score.groups["quoted"].f1 >= 0.95
+    assert score.groups["indirect"].f1 >= 0.75
+    assert score.speaker_accuracy >= 0.95
+    assert score.date_accuracy >= 0.95
+
+
+def test_own_wire_documents_score_well(knowledge):
+    """Documents in other house styles (Reuters, AP, British quotation marks)."""
+    score = run_scores(knowledge, DATA / "annotations.toml", DATA)
+    assert score.groups["quoted"].f1 >= 0.9
+    assert score.groups["indirect"].f1 >= 0.75
+    assert score.speaker_accuracy >= 0.9
+    assert score.date_accuracy >= 0.8
+
+
+def quotes_of(knowledge, name: str) -> list[tuple]:
+    ex = extract((DATA / name).read_text(), knowledge, file=name)
+    return [(q["text"], q["speaker"], q["kind"], q["date"]) for q in ex.as_json()["quotes"]]
+
+
+def test_reuters_copy(knowledge):
+    ex = extract((DATA / "reuters_geneva.txt").read_text(), knowledge)
+    record = ex.as_json()
+    assert (record["outlet"], record["published"], record["date_basis"]) == (
+        "Reuters",
+        "2022-01-26",
+        "year-inferred",
+    )
+    assert record["speakers_new"] == [
+        {"name": "Sergei Ryabkov", "role": "Deputy Foreign Minister"},
+        {"name": "Dmitry Peskov", "role": "The Kremlin's spokesman"},
+    ]
+    quotes = quotes_of(knowledge, "reuters_geneva.txt")
+    # A quotation left open at the end of a paragraph, continued by the next one.
+    assert (
+        "We have addressed the concerns we share. We have also been clear about the principles "
+        "we will defend.",
+        "Antony Blinken",
+        "direct",
+        "2022-01-25",
+    ) in quotes
+    assert ("The choice is now Russia's", "Antony Blinken", "direct", "2022-01-25") in quotes
+    assert all("Reporting by" not in q[0] for q in quotes)
+
+
+def test_unnamed_source_has_no_speaker_and_titles_are_not_quotes(knowledge):
+    quotes = quotes_of(knowledge, "ap_brussels.txt")
+    assert (
+        "the next round of talks could take place in February",
+        None,
+        "indirect",
+        None,
+    ) in quotes
+    assert not [q for q in quotes if q[0] == "Open Door"]
+    assert ("No one else.", "Jens Stoltenberg", "direct", "2022-01-21") in quotes
+
+
+def test_single_quotation_marks_and_zero_that(knowledge):
+    quotes = quotes_of(knowledge, "british_london.txt")
+    assert ("massive consequences", "Liz Truss", "partial", "2022-01-30") in quotes
+    assert (
+        "the government was working closely with allies in Europe",
+        "James Cleverly",
+        "indirect",
+        None,
+    ) in quotes
+
+
+def test_article_without_statements_is_a_warning_not_an_error(knowledge):
+    ex = extract((DATA / "tass_no_statements.txt").read_text(), knowledge)
+    assert ex.statements == []
+    assert ex.warnings == ["no statements found"]
+    assert (ex.meta.outlet, ex.meta.published) == ("tass", datetime.date(2022, 1, 9))
+
+
+def test_missing_opening_mark_and_apostrophes():
+    body = (
+        'He said "the union is weak." And it has no role," he said. '
+        "It’s Russia’s view, the minister’s too."
+    )
+    found = [(body[q.start : q.end], q.missing_open) for q in find_quotations(body)]
+    assert found == [("the union is weak.", False), ("And it has no role", True)]
+
+
+def test_scare_quotes_are_terms():
+    body = 'Moscow wants "security guarantees". It set out "security guarantees" again.'
+    quotations = find_quotations(body)
+    assert [is_scare_quote(body, q) for q in quotations] == [True, True]
+    body = 'He warned of "other means" and of "endless discussions."'
+    assert [is_scare_quote(body, q) for q in find_quotations(body)] == [False, False]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("told reporters on Monday", datetime.date(2021, 12, 6)),
+        ("during Thursday's phone call", datetime.date(2021, 12, 2)),
+        ("as saying on Jan. 13", datetime.date(2022, 1, 13)),
+        ("said on 10 January", datetime.date(2022, 1, 10)),
+        ("said yesterday", datetime.date(2021, 12, 5)),
+    ],
+)
+def test_time_cues_resolve_against_publication(text, expected):
+    assert dates.time_cue(text, datetime.date(2021, 12, 6)).date == expected
+
+
+def test_last_week_is_a_range_and_earlier_is_vague():
+    cue = dates.time_cue("said last week", datetime.date(2021, 12, 6))
+    assert (cue.earliest, cue.latest) == (datetime.date(2021, 11, 29), datetime.date(2021, 12, 5))
+    assert dates.time_cue("Earlier, Putin said", datetime.date(2021, 12, 6)).vague
+
+
+def test_year_of_a_dateline_follows_the_weekday(knowledge):
+    doc = clean_text("Talks\n\nMOSCOW, December 19. /TASS/. Grushko said on Sunday that it is so.")
+    meta = detect_date(doc, knowledge)
+    assert (meta.published, meta.date_basis) == (datetime.date(2021, 12, 19), "year-inferred")
+    assert detect_outlet(doc, knowledge) == "tass"
