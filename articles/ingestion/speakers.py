@@ -60,9 +60,8 @@ INSTITUTION_HEADS = {
     "Commission", "Embassy", "Mission", "Palace", "Agency", "Service", "Committee", "Parliament",
     "Duma", "Senate", "Congress", "Secretariat", "Cabinet", "Presidency", "Quai", "Elysee",
 }  # fmt: skip
-_ROLE_BEFORE_RE = re.compile(
-    r"\b(?:%s)s?\b[^.;:“”\"]{0,60}?,?\s*$" % "|".join(sorted(GENERIC_ROLES | SPECIFIC_ROLES)), re.I
-)
+_ROLES_ALT = "|".join(sorted(GENERIC_ROLES | SPECIFIC_ROLES))
+_ROLE_BEFORE_RE = re.compile(rf"\b(?:{_ROLES_ALT})s?\b[^.;:“”\"]{{0,60}}?,?\s*$", re.I)
 
 
 @dataclass
@@ -143,11 +142,10 @@ class SpeakerResolver:
         words = lowered.replace("-", " ").split()
         if words and words[-1] in DOCUMENT_NOUNS | {"reads", "says"}:
             return self.document(f"{np} {context}")
-        if np.split()[-1] in INSTITUTION_HEADS and np[0].isupper() or lowered.startswith("the "):
-            if np.split()[-1] in INSTITUTION_HEADS:
-                name = re.sub(r"^the\s+", "", np, flags=re.I)
-                person = self.new.setdefault(name, NewSpeaker(name, kind="institution"))
-                return Who(new=person, kind="institution")
+        if np.split()[-1] in INSTITUTION_HEADS and (np[0].isupper() or lowered.startswith("the ")):
+            name = re.sub(r"^the\s+", "", np, flags=re.I)
+            person = self.new.setdefault(name, NewSpeaker(name, kind="institution"))
+            return Who(new=person, kind="institution")
         name = _NAME_RE.search(np)
         if name and not set(name.group(1).split()) & ROLE_WORDS:
             return self._person(name.group(1), np[: name.start()], pos)
