@@ -1,8 +1,13 @@
 """Build the archive's Django fixture from the source documents and the curated TOML file.
 
-Deterministic by construction: primary keys follow the order of the curated file, every list is
-emitted in a fixed order, and the JSON is written with sorted keys, so two builds are
-byte-identical and a test can compare the committed fixture with a fresh build.
+The statements come from the ingestion pipeline run on each document, corrected by the few
+operations curated.toml keeps (articles/ingestion/corrections.py); outlets, parties, speakers,
+events and article metadata come from curated.toml itself.
+
+Deterministic by construction: primary keys follow the order of the curated file (statements in
+body order within each article), every list is emitted in a fixed order, and the JSON is written
+with sorted keys, so two builds are byte-identical and a test can compare the committed fixture
+with a fresh build.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from pathlib import Path
 from django.utils.text import slugify
 
 from articles.ingestion.clean import DATELINE_RE, clean_text
-from articles.ingestion.locate import QuoteNotFound, locate
+from articles.ingestion.corrections import CorrectionError, curated_statements
+from articles.ingestion.knowledge import knowledge_from_curated
 
 QUOTE_KINDS = {"direct", "partial", "indirect", "document"}
 DATE_BASES = {"stated", "year-inferred", "content-inferred", "unknown"}
@@ -55,6 +61,7 @@ def article_slug(headline: str, taken: set[str]) -> str:
 def build_fixture(curated_path: Path, documents_dir: Path) -> list[dict]:
     """Return the fixture objects (Django's serialisation format) for the curated archive."""
     data = tomllib.loads(curated_path.read_text(encoding="utf-8"))
+    knowledge = knowledge_from_curated(data)
     objects: list[dict] = []
 
     def emit(model: str, pk: int, fields: dict) -> None:
@@ -174,31 +181,36 @@ def build_fixture(curated_path: Path, documents_dir: Path) -> list[dict]:
                 "review_status": "reviewed",
             },
         )
-        for quote in article.get("quote", []):
+        try:
+            _, statements = curated_statements(raw, knowledge, article, where)
+        except CorrectionError as error:
+            raise CurationError(str(error)) from None
+        for quote in statements:
             quote_pk += 1
             qwhere = f"{where}, quote {quote['text'][:60]!r}"
             if quote["kind"] not in QUOTE_KINDS:
                 raise CurationError(f"{qwhere}: kind must be one of {sorted(QUOTE_KINDS)}")
-            try:
-                start, end = locate(doc.body, quote["text"], quote.get("occurrence"))
-            except QuoteNotFound as error:
-                raise CurationError(f"{where}: quote {error}") from None
+            if not quote["speaker"] or quote["speaker"].startswith("new:"):
+                raise CurationError(
+                    f"{qwhere}: speaker {quote['speaker']!r} is not a curated speaker; add a "
+                    "[[speaker]] or a correction"
+                )
             emit(
                 "quote",
                 quote_pk,
                 {
-                    "text": doc.body[start:end],
+                    "text": quote["text"],
                     "speaker": _lookup(speakers, quote["speaker"], "speaker", qwhere),
                     "article": pk,
                     "kind": quote["kind"],
-                    "start": start,
-                    "end": end,
-                    "said_on": _date(quote.get("date")),
-                    "event": _lookup(events, quote.get("event"), "event", qwhere),
-                    "medium": quote.get("medium", ""),
-                    "relayed_by": _lookup(outlets, quote.get("relayed_by"), "outlet", qwhere),
+                    "start": quote["start"],
+                    "end": quote["end"],
+                    "said_on": _date(quote["date"]),
+                    "event": _lookup(events, quote["event"], "event", qwhere),
+                    "medium": quote["medium"] or "",
+                    "relayed_by": _lookup(outlets, quote["relayed_by"], "outlet", qwhere),
                     "same_as": None,
-                    "note": quote.get("note", ""),
+                    "note": quote["note"],
                     "review_status": "reviewed",
                 },
             )
