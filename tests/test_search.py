@@ -297,3 +297,52 @@ def test_count_capped(archive):
     capped = search.count_capped(qs, cap=10)
     assert (capped.value, capped.capped, str(capped)) == (10, True, "10+")
     assert str(search.CappedCount(1000, True)) == "1,000+"
+
+
+SQLITE_TRIGGERS = {
+    "articles_quote_fts_insert",
+    "articles_quote_fts_update",
+    "articles_quote_fts_delete",
+    "articles_speaker_fts_insert",
+    "articles_speaker_fts_update",
+    "articles_speakeralias_fts_insert",
+    "articles_speakeralias_fts_update",
+    "articles_speakeralias_fts_delete",
+    "articles_article_fts_insert",
+    "articles_article_fts_update",
+    "articles_article_fts_delete",
+}
+POSTGRES_TRIGGERS = {
+    "quote_search_vector",
+    "article_search_vector",
+    "article_refresh_quote_vectors",
+    "speaker_refresh_quote_vectors",
+    "speakeralias_refresh_quote_vectors",
+}
+
+
+@pytest.mark.django_db
+def test_index_triggers_survive_every_migration():
+    # SQLite drops a table's triggers when a migration rebuilds the table; a later migration
+    # that rebuilds quote, article, speaker or alias tables must create these again.
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            expected = SQLITE_TRIGGERS
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+            expected = POSTGRES_TRIGGERS
+        assert expected <= {name for (name,) in cursor.fetchall()}
+
+
+def test_search_uses_the_full_text_index(archive):
+    qs = search.search_quotes(Quote.objects.all(), "guarantee").order_by()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The fixture is small enough for a sequential scan; forbid it to see the index.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            plan = qs.explain()
+            assert "quote_search_vector_gin" in plan
+        else:
+            plan = qs.explain()
+            assert "VIRTUAL TABLE INDEX" in plan and "articles_quote_fts" in plan
