@@ -9,10 +9,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from articles.ingestion.batch import ingest_bytes
 from articles.ingestion.knowledge import knowledge_from_db
-from articles.ingestion.pipeline import extract
-from articles.ingestion.source import BadDocument, iter_documents, read_source
-from articles.ingestion.writer import write_extraction
+from articles.ingestion.source import iter_documents
 
 
 def iso_date(value: str) -> datetime.date:
@@ -52,30 +51,31 @@ class Command(BaseCommand):
             raise CommandError("No .txt or .html documents found in the paths given.")
         for path in documents:
             try:
-                source = read_source(path.name, path.read_bytes())
-                extraction = extract(
-                    source.text,
-                    knowledge,
-                    file=str(path),
-                    outlet=outlet or (source.site or None),
-                    url=url or source.url,
-                    published=published or source.published,
-                )
-                extraction.raw = source.raw
-            except (BadDocument, OSError) as error:
+                data = path.read_bytes()
+            except OSError as error:
                 failed.append(path)
-                self.stderr.write(f"{path}: {error}")
+                self.stderr.write(f"{path}: cannot read: {error.strerror or error}")
                 continue
+            outcome = ingest_bytes(
+                str(path),
+                data,
+                knowledge,
+                outlet=outlet,
+                url=url,
+                published=published,
+                dry_run=dry_run,
+            )
+            if not outcome.ok:
+                failed.append(path)
+                self.stderr.write(f"{path}: {outcome.error}")
+                continue
+            extraction, result = outcome.extraction, outcome.result
             for warning in extraction.warnings:
                 self.stderr.write(f"{path}: warning: {warning}")
-            if dry_run:
-                records.append(extraction.as_json())
+            records.append(extraction.as_json())
+            if result is None:
                 say(f"{path}: {len(extraction.statements)} statements found (dry run)")
                 continue
-            result = write_extraction(
-                extraction, content_hash=source.content_hash, source_file=path.name
-            )
-            records.append(extraction.as_json())
             say(
                 f"{path}: {result.message}" + (f", {result.linked} linked" if result.linked else "")
             )
