@@ -1,10 +1,47 @@
-"""The editors' admin: every model searchable, filterable and linked to its public page."""
+"""The editors' admin: every model searchable, filterable and linked to its public page.
 
-from django.contrib import admin
+Machine-made records (from `manage.py ingest` or the upload page) start unreviewed; the review
+queue lists them, an editor confirms them with the "Mark reviewed" action or corrects them, and
+saving a correction marks the record reviewed, so a later re-ingest never overwrites it.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
-from articles.models import Article, Event, Outlet, Party, Quote, Speaker, SpeakerAlias
+from articles.ingestion.upload import UploadForm, upload_documents
+from articles.models import (
+    Article,
+    Event,
+    Outlet,
+    Party,
+    Quote,
+    ReviewStatus,
+    Speaker,
+    SpeakerAlias,
+)
+
+
+@admin.action(description="Mark selected as reviewed")
+def mark_reviewed(modeladmin, request, queryset):
+    count = queryset.exclude(review_status=ReviewStatus.REVIEWED).update(
+        review_status=ReviewStatus.REVIEWED
+    )
+    modeladmin.message_user(request, f"{count} marked reviewed.", messages.SUCCESS)
+
+
+class ReviewMixin:
+    """Review actions, and an editor's correction counts as a review."""
+
+    actions = [mark_reviewed]
+
+    def save_model(self, request, obj, form, change):
+        if change and form.changed_data and "review_status" not in form.changed_data:
+            obj.review_status = ReviewStatus.REVIEWED
+        super().save_model(request, obj, form, change)
 
 
 class PublicPageMixin:
@@ -36,7 +73,7 @@ class SpeakerAliasInline(admin.TabularInline):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(PublicPageMixin, admin.ModelAdmin):
+class SpeakerAdmin(ReviewMixin, PublicPageMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "role", "party", "review_status", "quote_count", "public_link"]
     list_filter = ["kind", "party", "review_status"]
     search_fields = ["name", "aliases__name", "role", "organisation"]
@@ -53,7 +90,7 @@ class SpeakerAdmin(PublicPageMixin, admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(PublicPageMixin, admin.ModelAdmin):
+class EventAdmin(ReviewMixin, PublicPageMixin, admin.ModelAdmin):
     list_display = ["name", "start_date", "format", "kind", "place", "review_status", "public_link"]
     list_filter = ["format", "kind", "parties", "review_status"]
     search_fields = ["name", "place", "description"]
@@ -79,7 +116,7 @@ class QuoteInline(admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(PublicPageMixin, admin.ModelAdmin):
+class ArticleAdmin(ReviewMixin, PublicPageMixin, admin.ModelAdmin):
     list_display = ["headline", "outlet", "published", "date_basis", "review_status", "public_link"]
     list_filter = ["outlet", "date_basis", "review_status"]
     search_fields = ["headline", "standfirst", "body"]
@@ -104,9 +141,66 @@ class ArticleAdmin(PublicPageMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("outlet")
 
+    def save_formset(self, request, form, formset, change):
+        # A quote corrected inline is reviewed too, unless its status was set by hand.
+        for inline_form in formset.forms:
+            changed = inline_form.has_changed() and inline_form.instance.pk
+            if changed and "review_status" not in inline_form.changed_data:
+                inline_form.instance.review_status = ReviewStatus.REVIEWED
+        super().save_formset(request, form, formset, change)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("upload/", view(self.upload_view), name="articles_article_upload"),
+            path("review/", view(self.review_view), name="articles_article_review"),
+            *super().get_urls(),
+        ]
+
+    def upload_view(self, request):
+        """Upload documents; the same pipeline as `manage.py ingest`, with what it found."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        outcomes = None
+        if request.method == "POST":
+            form = UploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                outcomes = upload_documents(form.cleaned_data)
+        else:
+            form = UploadForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Upload documents",
+            "form": form,
+            "outcomes": outcomes,
+        }
+        return TemplateResponse(request, "admin/articles/upload.html", context)
+
+    def review_view(self, request):
+        """The review queue: unreviewed records of each kind, linked to their filtered lists."""
+        rows = []
+        for model in (Article, Quote, Speaker, Event):
+            opts = model._meta
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+            rows.append(
+                {
+                    "name": opts.verbose_name_plural.capitalize(),
+                    "count": model.objects.filter(review_status=ReviewStatus.UNREVIEWED).count(),
+                    "url": f"{url}?review_status__exact={ReviewStatus.UNREVIEWED}",
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Review queue",
+            "rows": rows,
+        }
+        return TemplateResponse(request, "admin/articles/review.html", context)
+
 
 @admin.register(Quote)
-class QuoteAdmin(PublicPageMixin, admin.ModelAdmin):
+class QuoteAdmin(ReviewMixin, PublicPageMixin, admin.ModelAdmin):
     list_display = [
         "short_text",
         "speaker",

@@ -38,13 +38,17 @@ def max_bytes() -> int:
     return getattr(settings, "INGEST_MAX_BYTES", DEFAULT_MAX_BYTES)
 
 
+def check_size(size: int) -> None:
+    limit = max_bytes()
+    if size > limit:
+        raise BadDocument(
+            f"file is {size:,} bytes, over the {limit:,}-byte limit (INGEST_MAX_BYTES)"
+        )
+
+
 def read_source(name: str, data: bytes) -> Source:
     """Decode and check one document; raise BadDocument with the reason."""
-    limit = max_bytes()
-    if len(data) > limit:
-        raise BadDocument(
-            f"file is {len(data):,} bytes, over the {limit:,}-byte limit (INGEST_MAX_BYTES)"
-        )
+    check_size(len(data))
     if not data.strip():
         raise BadDocument("file is empty")
     if b"\x00" in data[:8192]:
