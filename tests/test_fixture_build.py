@@ -160,12 +160,13 @@ def test_relayed_and_medium_are_recorded(archive):
 def test_a_quote_missing_from_the_body_is_an_error_naming_it(tmp_path):
     curated = (FIXTURES / "curated.toml").read_text(encoding="utf-8")
     curated = curated.replace(
-        'text = "This requires moves on both sides"', 'text = "This requires moves on all sides"'
+        'add = "At the same time, we welcomed',
+        'add = "This requires moves on all sides. We welcomed',
     )
     (tmp_path / "curated.toml").write_text(curated, encoding="utf-8")
     for seed in SEEDS:
         (tmp_path / seed.name).write_bytes(seed.read_bytes())
-    with pytest.raises(CurationError, match="This requires moves on all sides"):
+    with pytest.raises(CurationError, match="This requires moves on all sides. We welcomed"):
         build_fixture(tmp_path / "curated.toml", tmp_path)
 
 
