@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 
 from articles.ingestion import dates
 from articles.ingestion.clean import clean_text
@@ -151,3 +154,24 @@ def test_year_of_a_dateline_follows_the_weekday(knowledge):
     meta = detect_date(doc, knowledge)
     assert (meta.published, meta.date_basis) == (datetime.date(2021, 12, 19), "year-inferred")
     assert detect_outlet(doc, knowledge) == "tass"
+
+
+SEED_TEXTS = [p.read_text() for p in sorted(FIXTURES.glob("0*.txt"))]
+
+
+@settings_hypothesis(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(0, 4),
+    cut=st.integers(0, 2000),
+    noise=st.text(alphabet=" \n\"“”‘’',.:;!?-—()[]/aZ", max_size=30),
+)
+def test_mangled_copy_never_breaks_the_pipeline(knowledge, seed, cut, noise):
+    """Whatever the copy, every statement is a non-empty, trimmed span of the body."""
+    text = SEED_TEXTS[seed]
+    ex = extract(text[:cut] + noise + text[cut:], knowledge)
+    for s in ex.statements:
+        assert 0 <= s.start < s.end <= len(ex.body)
+        assert ex.body[s.start : s.end] == ex.body[s.start : s.end].strip()
+    assert len(ex.as_json()["quotes"]) == len(ex.statements)

@@ -291,7 +291,7 @@ def _add_clause(cue: Cue, body: str, m: str, base: int, a: int, b: int) -> None:
     a += len(text) - len(text.lstrip())
     original = body[base + a : base + b]
     # A full stop ends the sentence, not the statement, unless a quotation closes after it.
-    while original and original[-1] in ".,;:!?" and b > a:
+    while original and (original[-1] in ".,;:!?—–-" or original[-1].isspace()) and b > a:
         b -= 1
         original = original[:-1]
     masked = m[a:b].replace("_", "")

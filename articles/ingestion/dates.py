@@ -58,8 +58,19 @@ class TimeCue:
     by_weekday: bool = False
 
 
-def month_number(token: str) -> int:
-    return MONTHS[token[:3].lower()]
+_MONTH_NAMES = [
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+]  # fmt: skip
+
+
+def month_number(token: str) -> int | None:
+    """1-12 for a month name or its usual abbreviation ("Jan.", "Sept"); None otherwise."""
+    word = token.rstrip(".").lower()
+    for number, name in enumerate(_MONTH_NAMES, start=1):
+        if word == name or word == name[:3] or (number == 9 and word == "sept"):
+            return number
+    return None
 
 
 def _resolve_day(month: int, day: int, year: int | None, pub: datetime.date | None):
@@ -86,7 +97,8 @@ def explicit_dates(text: str, pub: datetime.date | None) -> list[tuple[int, date
     for rx in (_MONTH_DAY_RE, _DAY_MONTH_RE):
         for m in rx.finditer(text):
             year = int(m.group("year")) if m.group("year") else None
-            day = _resolve_day(month_number(m.group("month")), int(m.group("day")), year, pub)
+            month = month_number(m.group("month"))
+            day = _resolve_day(month, int(m.group("day")), year, pub) if month else None
             if day:
                 found.append((m.start(), day))
     return sorted(found)

@@ -66,16 +66,19 @@ def detect_date(doc: CleanDocument, knowledge: Knowledge) -> Metadata:
     if stated:
         day = int(stated.group("d1") or stated.group("d2"))
         month = dates.month_number(stated.group("month") or stated.group("month2"))
-        meta.published = datetime.date(int(stated.group("year")), month, day)
-        meta.date_basis = "stated"
-        meta.date_note = f"Date printed with the copy: “{doc.date_line}”."
-        return meta
+        meta.published = _date(int(stated.group("year")), month, day)
+        if meta.published:
+            meta.date_basis = "stated"
+            meta.date_note = f"Date printed with the copy: “{doc.date_line}”."
+            return meta
+    month = None
     if dateline and dateline.group("month"):
         month = dates.month_number(dateline.group("month"))
+    if month:
         day = int(dateline.group("day"))
         if dateline.group("year"):
-            meta.published = datetime.date(int(dateline.group("year")), month, day)
-            meta.date_basis = "stated"
+            meta.published = _date(int(dateline.group("year")), month, day)
+            meta.date_basis = "stated" if meta.published else "unknown"
             return meta
         year, why = _infer_year(doc.body, month, day, knowledge)
         if year:
@@ -84,6 +87,13 @@ def detect_date(doc: CleanDocument, knowledge: Knowledge) -> Metadata:
             meta.date_note = f"Dateline without a year; {why}."
         return meta
     return _from_content(doc, knowledge, meta)
+
+
+def _date(year: int, month: int | None, day: int) -> datetime.date | None:
+    try:
+        return datetime.date(year, month, day) if month else None
+    except ValueError:
+        return None
 
 
 def _infer_year(body: str, month: int, day: int, knowledge: Knowledge) -> tuple[int | None, str]:
