@@ -1,0 +1,230 @@
+"""The benchmark's look inside the database: which URLs to load, and the SQL floor.
+
+Run with DATABASE_URL pointing at a generated corpus:
+
+    python bench/probe.py cases            # JSON: case name -> URLs, search terms, row counts
+    python bench/probe.py floor CASES.json # JSON: case name -> SQL-only latencies (PostgreSQL)
+
+The floor replays, as raw SQL over one psycopg connection, every statement Django sends for
+one request of the case (captured once through the test client), so "end-to-end minus floor"
+is what Django, templates, gunicorn and HTTP add on top of the database's own work.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from articles.corpus.words import split_words, vocabulary  # noqa: E402
+from articles.models import (  # noqa: E402
+    Article,
+    Event,
+    NegotiationFormat,
+    Outlet,
+    Party,
+    Quote,
+    Speaker,
+)
+
+# PostgreSQL's and Snowball's English stop words: a search for them finds nothing.
+STOP_WORDS = frozenset(
+    split_words(
+        "i me my myself we our ours ourselves you your yours yourself yourselves he him his "
+        "himself she her hers herself it its itself they them their theirs themselves what which "
+        "who whom this that these those am is are was were be been being have has had having do "
+        "does did doing a an the and but if or because as until while of at by for with about "
+        "against between into through during before after above below to from up down in out on "
+        "off over under again further then once here there when where why how all any both each "
+        "few more most other some such no nor not only own same so than too very s t can will "
+        "just don should now"
+    )
+)
+CSV_ROWS = 10_000
+
+
+def content_words(start: int, count: int) -> list[str]:
+    """``count`` plain, non-stop words from vocabulary rank ``start`` on (by frequency)."""
+    words, _ = vocabulary()
+    chosen = []
+    for word in words[start:]:
+        if word not in STOP_WORDS and "-" not in word and len(word) > 2:
+            chosen.append(word)
+        if len(chosen) == count:
+            break
+    return chosen
+
+
+def phrases(count: int) -> list[str]:
+    """Two adjacent content words from real generated quotes: phrases that exist."""
+    found = []
+    for text in Quote.objects.order_by("pk").values_list("text", flat=True)[: count * 40 : 40]:
+        words = text.split()
+        for a, b in zip(words, words[1:], strict=False):
+            if a not in STOP_WORDS and b not in STOP_WORDS and len(a) > 3 and len(b) > 3:
+                found.append(f"{a} {b}")
+                break
+    return found[:count]
+
+
+def quotes_url(**params) -> str:
+    return "/quotes/" + ("?" + urlencode(params, doseq=True) if params else "")
+
+
+def build_cases() -> dict:
+    """Fixed query sets, chosen deterministically from the corpus."""
+    top_speakers = list(
+        Speaker.objects.annotate(n=Count("quotes"))
+        .order_by("-n", "slug")
+        .values_list("slug", flat=True)[:5]
+    )
+    top_parties = list(
+        Party.objects.annotate(n=Count("speakers__quotes"))
+        .order_by("-n", "slug")
+        .values_list("slug", flat=True)[:3]
+    )
+    top_events = list(
+        Event.objects.annotate(n=Count("quotes"))
+        .order_by("-n", "slug")
+        .values_list("slug", flat=True)[:5]
+    )
+    outlets = list(Outlet.objects.order_by("slug").values_list("slug", flat=True)[:3])
+    years = [d.year for d in Quote.objects.dates("said_on", "year")]
+    rare, mid, common = content_words(12_000, 8), content_words(1_500, 8), content_words(0, 5)
+    phrase_list = [f'"{p}"' for p in phrases(8)]
+    ids = list(Quote.objects.order_by("pk").values_list("pk", flat=True)[::997][:20])
+    articles = list(Article.objects.order_by("pk").values_list("slug", flat=True)[::97][:20])
+    speakers = list(Speaker.objects.order_by("pk").values_list("slug", flat=True)[::37][:20])
+    events = list(Event.objects.order_by("pk").values_list("slug", flat=True)[::13][:20])
+    csv_from = (
+        Quote.objects.filter(said_on__isnull=False)
+        .order_by("-said_on", "-pk")
+        .values_list("said_on", flat=True)[min(CSV_ROWS, Quote.objects.count()) - 1]
+    )
+    year = years[len(years) // 2] if years else 2020
+
+    def search(terms, **extra):
+        return {
+            "terms": terms,
+            "paths": [quotes_url(q=t, **extra) for t in terms],
+            "filters": extra,
+        }
+
+    cases = {
+        "search rare word": search(rare),
+        "search mid word": search(mid),
+        "search common word": search(common),
+        "search phrase": search(phrase_list),
+        "search + filters": search(mid, party=top_parties[0], date_from=str(year)),
+        "list page 1": {"paths": [quotes_url()]},
+        "list by speaker": {"paths": [quotes_url(speaker=s) for s in top_speakers]},
+        "list by party": {"paths": [quotes_url(party=p) for p in top_parties]},
+        "list by event": {"paths": [quotes_url(event=e) for e in top_events]},
+        "list by format": {"paths": [quotes_url(format=f) for f in NegotiationFormat.values]},
+        "list by kind": {"paths": [quotes_url(kind=k) for k in Quote.Kind.values]},
+        "list by outlet": {"paths": [quotes_url(outlet=o) for o in outlets]},
+        "list by dates": {
+            "paths": [quotes_url(date_from=f"{y}-03", date_to=f"{y}-05") for y in years[1:6]]
+        },
+        "detail quote": {"paths": [f"/quotes/{pk}/" for pk in ids]},
+        "detail speaker": {"paths": [f"/speakers/{s}/" for s in speakers]},
+        "detail event": {"paths": [f"/events/{e}/" for e in events]},
+        "detail article": {"paths": [f"/articles/{a}/" for a in articles]},
+        "csv 10k rows": {
+            "paths": ["/quotes.csv?" + urlencode({"date_from": csv_from.isoformat()})]
+        },
+    }
+    for name, case in cases.items():
+        case["group"] = name.split()[0]
+    # How many rows each search matches, so the table says what "rare" and "common" mean here.
+    for case in cases.values():
+        if case["group"] == "search":
+            counts = [
+                Quote.objects.search(t).filter(**_orm_filters(case["filters"])).count()
+                for t in case["terms"]
+            ]
+            case["matches"] = int(statistics.median(counts))
+    return cases
+
+
+def _orm_filters(filters: dict) -> dict:
+    orm = {}
+    if "party" in filters:
+        orm["speaker__party__slug"] = filters["party"]
+    if "date_from" in filters:
+        orm["said_on__year__gte"] = int(filters["date_from"][:4])
+    return orm
+
+
+DECLARE = re.compile(r"^DECLARE \S+ NO SCROLL CURSOR WITH(?:OUT)? HOLD FOR ", re.I)
+
+
+def captured_sql(path: str) -> list[str]:
+    """Every SQL statement one request for ``path`` sends, as executable text."""
+    client = Client()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+        b"".join(response) if response.streaming else response.content
+    if response.status_code != 200:
+        raise SystemExit(f"{path} answered {response.status_code} in the probe")
+    statements = []
+    for query in captured.captured_queries:
+        sql = DECLARE.sub("", query["sql"])
+        if re.match(r"^\s*(SELECT|WITH)\b", sql, re.I):
+            statements.append(sql)
+    return statements
+
+
+def floor(cases: dict, repeat: int) -> dict:
+    """Latency of replaying each case's SQL, page by page, over a raw connection."""
+    import psycopg
+
+    params = connection.get_connection_params()
+    results = {}
+    with psycopg.connect(**params, autocommit=True) as conn:
+        for name, case in cases.items():
+            pages = [captured_sql(path) for path in case["paths"]]
+            timings = []
+            for _ in range(repeat):
+                for statements in pages:
+                    started = time.perf_counter()
+                    for sql in statements:
+                        conn.execute(sql).fetchall()
+                    timings.append((time.perf_counter() - started) * 1000)
+            results[name] = {"latencies_ms": timings, "queries": statistics.median(map(len, pages))}
+    return results
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["cases"]:
+        json.dump(build_cases(), sys.stdout, indent=1, default=str)
+    elif argv[:1] == ["floor"] and len(argv) >= 2:
+        if connection.vendor != "postgresql":
+            raise SystemExit("The SQL floor is measured on PostgreSQL only.")
+        cases = json.loads(Path(argv[1]).read_text())
+        repeat = int(argv[2]) if len(argv) > 2 else 10
+        json.dump(floor(cases, repeat), sys.stdout)
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,76 @@
+"""The benchmark's one table: latency percentiles and throughput per case and target."""
+
+from __future__ import annotations
+
+import math
+
+# p95 targets at 1M quotes on PostgreSQL (issue: Scale), by exact case name, else by group.
+TARGETS = {"search common word": 250}
+TARGETS_BY_GROUP = {"search": 50, "list": 30, "detail": 20}
+
+
+def target_for(name: str, group: str) -> float | None:
+    if name in TARGETS:
+        return TARGETS[name]
+    return TARGETS_BY_GROUP.get(group)
+
+
+def _ms(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+
+
+def _ratio(a, b) -> str:
+    if a is None or b is None or not b or math.isnan(a) or math.isnan(b):
+        return "–"
+    return f"{a / b:.2f}"
+
+
+def table(cases: dict, results: dict, floors: dict, sizes: dict) -> str:
+    """Markdown table: rows are cases, column groups are the targets measured."""
+    head = (
+        "| case | rows matched | PG p50 | PG p95 | PG p99 | PG req/s "
+        "| SQLite p50 | SQLite p95 | SQLite req/s "
+        "| Datasette p50 | Datasette p95 | Datasette req/s "
+        "| floor p50 | floor p95 | PG − floor p50 | PG/Datasette p95 | PG p95 target | met |"
+    )
+    lines = [head, "|" + "|".join(["---"] * (head.count("|") - 1)) + "|"]
+    for name, case in cases.items():
+        pg = results.get(("pg", name))
+        lite = results.get(("sqlite", name))
+        ds = results.get(("datasette", name))
+        fl = floors.get(name)
+        target = target_for(name, case["group"])
+        met = "–"
+        if pg and target:
+            met = "yes" if pg.p95 <= target and not pg.errors else "NO"
+        cells = [
+            name,
+            f"{case['matches']:,}" if case.get("matches") is not None else "",
+            _ms(pg and pg.p50), _ms(pg and pg.p95), _ms(pg and pg.p99),
+            f"{pg.rps:.0f}" if pg else "–",
+            _ms(lite and lite.p50), _ms(lite and lite.p95),
+            f"{lite.rps:.0f}" if lite else "–",
+            _ms(ds and ds.p50), _ms(ds and ds.p95), f"{ds.rps:.0f}" if ds else "–",
+            _ms(fl and fl.p50), _ms(fl and fl.p95),
+            _ms(pg.p50 - fl.p50) if pg and fl else "–",
+            _ratio(pg and pg.p95, ds and ds.p95),
+            f"≤ {target:.0f}" if target else "–",
+            met,
+        ]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    errors = [
+        f"{target} {name}: {result.errors} error responses"
+        for (target, name), result in results.items()
+        if result.errors
+    ]
+    sizes_line = ", ".join(f"{k}: {v:,} quotes" for k, v in sizes.items())
+    footer = [
+        "",
+        f"Corpus sizes: {sizes_line}. Latencies in ms; floor = the same page's SQL replayed "
+        "over one psycopg connection (PostgreSQL).",
+    ]
+    if errors:
+        footer.append("Errors: " + "; ".join(errors))
+    return "\n".join(lines + footer)

@@ -1,0 +1,240 @@
+"""Parley at scale, side by side with Datasette and with PostgreSQL's own floor.
+
+    python bench/run.py --quotes 1000000          # the full benchmark (make bench)
+    python bench/run.py --smoke                   # 20,000 quotes, short runs (make bench-smoke)
+
+One run: generate the corpus (same seed) into PostgreSQL (database parley_bench) and a SQLite
+file, export it for Datasette, serve Parley with gunicorn (DEBUG off, workers for this machine's
+cores) on each database and Datasette on loopback ports, check that every URL answers 200, load
+each case with wrk (or a Python loop where wrk is missing), replay each page's SQL for the
+floor, and print one table. Exits non-zero if any Parley page answered anything but 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import html
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urljoin
+from urllib.request import urlopen
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import loadgen  # noqa: E402
+import prepare  # noqa: E402
+import report  # noqa: E402
+import servers  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+NEXT_LINK = re.compile(r'<a rel="next" href="([^"]+)"')
+SEARCH_GROUP = "search"
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quotes", type=int, default=1_000_000, help="PostgreSQL corpus size")
+    parser.add_argument(
+        "--sqlite-quotes",
+        type=int,
+        default=None,
+        help="SQLite and Datasette corpus size (default: --quotes; 0 skips both)",
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seconds", type=float, default=10, help="load time per case and target")
+    parser.add_argument("--connections", type=int, default=2, help="concurrent client connections")
+    parser.add_argument("--loader", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument("--deep", type=int, default=50, help="next links followed for deep pages")
+    parser.add_argument("--floor-repeat", type=int, default=10)
+    parser.add_argument("--max-paths", type=int, default=0, help="cap URLs per case (0: all)")
+    parser.add_argument("--pg-database", default="parley_bench")
+    parser.add_argument("--reuse", action="store_true", help="keep databases of the right size")
+    parser.add_argument("--smoke", action="store_true", help="20,000 quotes, 2 s per case")
+    parser.add_argument("--results", type=Path, help="also write the table to this Markdown file")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.quotes = 20_000 if args.quotes == 1_000_000 else args.quotes
+        args.seconds = min(args.seconds, 2)
+        args.deep = min(args.deep, 10)
+        args.floor_repeat = 1
+        args.max_paths = args.max_paths or 3
+    if args.sqlite_quotes is None:
+        args.sqlite_quotes = args.quotes
+    return args
+
+
+def probe(database_url: str, *args: str) -> dict:
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "1"}
+    output = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "probe.py"), *args],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return json.loads(output)
+
+
+def trim(cases: dict, most: int) -> dict:
+    if most:
+        for case in cases.values():
+            case["paths"] = case["paths"][:most]
+            if "terms" in case:
+                case["terms"] = case["terms"][:most]
+    return cases
+
+
+def follow_next(port: int, start: str, hops: int) -> str:
+    """The URL reached by following ``rel="next"`` links from ``start``, at most ``hops`` times."""
+    path = start
+    for _ in range(hops):
+        with urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as response:
+            page = response.read().decode()
+        match = NEXT_LINK.search(page)
+        if not match:
+            break
+        path = urljoin(path, html.unescape(match.group(1)))
+    return path
+
+
+def add_deep_cases(cases: dict, port: int, hops: int) -> None:
+    """Pages deep in the results, reached the way a reader would: by Next links."""
+    party = cases["list by party"]["paths"][0]
+    cases["list deep page"] = {
+        "group": "list",
+        "paths": [follow_next(port, start, hops) for start in ("/quotes/", party)],
+    }
+    mid = cases["search mid word"]["paths"][:2]
+    cases["search deep page"] = {
+        "group": "search",
+        "paths": [follow_next(port, start, hops) for start in mid],
+        "matches": cases["search mid word"].get("matches"),
+    }
+
+
+def datasette_paths(case: dict) -> list[str] | None:
+    """The same searches through Datasette's table search (?_search=), 20 rows a page."""
+    if case["group"] != SEARCH_GROUP or "terms" not in case:
+        return None
+    paths = []
+    for term in case["terms"]:
+        params = {"_search": term, "_size": 20}
+        if term.startswith('"'):
+            params["_searchmode"] = "raw"  # FTS5 phrase syntax, as Parley reads it
+        filters = case.get("filters", {})
+        if "party" in filters:
+            params["party"] = filters["party_name"]
+        if "date_from" in filters:
+            params["said_on__gte"] = f"{filters['date_from']}-01-01"
+        paths.append("/corpus/quotes?" + urlencode(params))
+    return paths
+
+
+def measure(label: str, server, cases: dict, args, results: dict, failures: list) -> None:
+    for name, case in cases.items():
+        paths = case.get("datasette") if label == "datasette" else case["paths"]
+        if not paths:
+            continue
+        bad = loadgen.check(server.port, paths)
+        failures.extend((label, name, path, status) for path, status in bad)
+        result = loadgen.run(
+            server.port, paths, seconds=args.seconds, connections=args.connections,
+            loader=args.loader,
+        )  # fmt: skip
+        results[(label, name)] = result
+        print(
+            f"  {label:9} {name:22} p50 {result.p50:8.1f}  p95 {result.p95:8.1f}  "
+            f"p99 {result.p99:8.1f} ms  {result.rps:7.1f} req/s  errors {result.errors}",
+            flush=True,
+        )
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    args.loader = loadgen.available_loader(args.loader)
+    started = time.perf_counter()
+    OUT.mkdir(parents=True, exist_ok=True)
+    print(f"== corpus: {args.quotes:,} quotes (seed {args.seed}); loader: {args.loader}")
+    prepare.collectstatic()
+    pg_url = prepare.postgres(args.pg_database, args.quotes, args.seed, reuse=args.reuse)
+    sizes = {"PostgreSQL": args.quotes}
+    lite_url = ds_db = None
+    if args.sqlite_quotes:
+        lite_path = OUT / f"parley_bench_{args.sqlite_quotes}.sqlite3"
+        lite_url = prepare.sqlite(lite_path, args.sqlite_quotes, args.seed, reuse=args.reuse)
+        ds_db = prepare.datasette_export(lite_path, OUT / "corpus.db")
+        sizes["SQLite and Datasette"] = args.sqlite_quotes
+
+    results, failures, floors = {}, [], {}
+    print("== Parley on PostgreSQL (gunicorn)")
+    cases = trim(probe(pg_url, "cases"), args.max_paths)
+    with servers.parley("parley-pg", pg_url) as server:
+        add_deep_cases(cases, server.port, args.deep)
+        measure("pg", server, cases, args, results, failures)
+    (OUT / "cases-pg.json").write_text(json.dumps(cases, indent=1))
+    print("== SQL floor on PostgreSQL")
+    for name, figures in probe(
+        pg_url, "floor", str(OUT / "cases-pg.json"), str(args.floor_repeat)
+    ).items():
+        floors[name] = loadgen.Result.from_latencies(figures["latencies_ms"], 0)
+
+    if lite_url:
+        print("== Parley on SQLite (gunicorn)")
+        lite_cases = trim(probe(lite_url, "cases"), args.max_paths)
+        with servers.parley("parley-sqlite", lite_url) as server:
+            add_deep_cases(lite_cases, server.port, args.deep)
+            measure("sqlite", server, lite_cases, args, results, failures)
+        print("== Datasette")
+        party_names = _party_names(lite_url)
+        for case in lite_cases.values():
+            if "party" in case.get("filters", {}):
+                case["filters"]["party_name"] = party_names[case["filters"]["party"]]
+            case["datasette"] = datasette_paths(case)
+        with servers.datasette(ds_db) as server:
+            ds_failures = []
+            measure("datasette", server, lite_cases, args, results, ds_failures)
+            for failure in ds_failures:
+                print("  Datasette did not answer 200:", *failure[1:])
+
+    text = report.table(cases, results, floors, sizes)
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    header = (
+        f"`{command}` — {stamp}, {os.cpu_count()} cores, loader {args.loader}, "
+        f"{args.connections} connections, {args.seconds:g} s per case, "
+        f"gunicorn {servers.WORKERS} sync workers, total {time.perf_counter() - started:.0f} s"
+    )
+    print("\n" + header + "\n\n" + text)
+    if args.results:
+        args.results.write_text(f"# Benchmark results\n\n{header}\n\n{text}\n")
+    if failures:
+        print("\nFAILED: these Parley pages did not answer 200:")
+        for label, name, path, status in failures:
+            print(f"  {label} {name}: {path} -> {status}")
+        return 1
+    errored = [key for key, result in results.items() if result.errors and key[0] != "datasette"]
+    if errored:
+        print(f"\nFAILED: error responses under load: {errored}")
+        return 1
+    return 0
+
+
+def _party_names(database_url: str) -> dict[str, str]:
+    code = (
+        "import django, json, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', "
+        "'archive.settings'); django.setup(); from articles.models import Party; "
+        "print(json.dumps(dict(Party.objects.values_list('slug', 'name'))))"
+    )
+    env = {**os.environ, "DATABASE_URL": database_url}
+    output = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(output)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

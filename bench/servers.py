@@ -1,0 +1,99 @@
+"""Start and stop the servers under test: gunicorn for Parley, Datasette for the baseline.
+
+Each server runs in its own session (process group) and listens on a free loopback port; it is
+stopped by that group's id, so nothing else on the machine is touched.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+# gunicorn's rule of thumb, (2 x cores) + 1, for this two-core machine.
+WORKERS = 2 * (os.cpu_count() or 2) + 1
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, name: str, command: list[str], env: dict, port: int, ready_path: str):
+        self.name, self.port, self.ready_path = name, port, ready_path
+        log = ROOT / "bench" / "out" / f"{name}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        self.log = log.open("w")
+        self.process = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"{self.name} exited early; see {self.log.name}")
+            try:
+                with urllib.request.urlopen(
+                    f"http://{HOST}:{self.port}{self.ready_path}", timeout=5
+                ):
+                    return
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit(f"{self.name} did not answer on port {self.port} within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+
+    def __enter__(self):
+        self.wait_ready()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def parley(name: str, database_url: str) -> Server:
+    """Parley under gunicorn with production settings (DEBUG off)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "benchmark-only-" + os.urandom(16).hex(),
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        "DJANGO_LOG_LEVEL": "ERROR",
+    }
+    command = [
+        str(BIN / "gunicorn"), "archive.wsgi:application", f"--bind={HOST}:{port}",
+        f"--workers={WORKERS}", "--worker-class=sync", "--timeout=120", "--keep-alive=30",
+    ]  # fmt: skip
+    return Server(name, command, env, port, "/about/data/")
+
+
+def datasette(path: Path) -> Server:
+    """Datasette serving the exported corpus read-only (immutable, as for publishing)."""
+    port = free_port()
+    command = [
+        str(BIN / "datasette"), "serve", "--immutable", str(path), f"--host={HOST}",
+        f"--port={port}", "--setting", "sql_time_limit_ms", "10000",
+    ]  # fmt: skip
+    return Server("datasette", command, dict(os.environ), port, "/-/versions.json")
