@@ -54,14 +54,15 @@ _ADJUNCT = (
 )
 _ZERO_THAT_RE = re.compile(
     rf"^(?P<mid>(?:,?\s+{_ADJUNCT})*,?)\s+(?=(?:the|a|an|his|her|its|their|it|he|she|they|"
-    r"we|Russia|Moscow|Washington|[A-Z][a-z]+)\b(?:\s+\S+){2,})"
+    r"we|[A-Z][\w’'.\-]*)(?:\s+\S+){2,})"
 )
 # Verbs with a person between them and "that": "told RT on Thursday that", "informed Putin that".
 TELL_VERBS = {"told", "tells", "informed", "assured", "warned", "reminded", "quoted"}
 _DETERMINER_RE = re.compile(r"^\s*(?:the|a|an|its|his|her|their|our|this|these|those)\b", re.I)
 _PREPOSITION_OPENER_RE = re.compile(
     r"^(?:over|during|on|in|at|after|before|following|under|with|amid|for|earlier|later|as|"
-    r"despite|according)\b[^,]*,?$",
+    r"despite|according|asked|when|while|speaking|commenting|responding|referring|answering|"
+    r"addressing)\b[^,]*,?$",
     re.I,
 )
 _NEXT_VERB_RE = re.compile(rf",?\s+and\s+(?=(?:[a-z]+\s+){{0,2}}(?:{VERBS})\b)")
@@ -73,6 +74,12 @@ _OPENERS = re.compile(
 _ACCORDING_RE = re.compile(r"(?:^|,\s+)according to\s+(?P<np>[^,_]{2,120}?),\s+", re.I)
 _SUBJECT_RE = re.compile(
     r"^(?P<np>(?:[\w\-’'.]+\s+){0,6}?[\w\-’'.]+?)\s+(?=(?:[a-z]+ed|[a-z]+[^s']s|is|was|has|had)\b)"
+)
+_COLON_RE = re.compile(r"^(?P<np>[A-Z][^_,;:.]{1,80}?):\s*_")
+_STATED_BY_RE = re.compile(
+    r"^(?:This|That|It|These|Such)\s+(?:\w+\s+)?(?:was|were|has been)\s+(?:stated|said|announced|"
+    r"noted|declared|reported|written|emphasi[sz]ed|stressed|underlined)\s+by\s+(?P<np>[^,_]{2,120}?)"
+    r"(?=\s+(?:at|on|in|during|to|after|before|while|when|speaking)\b|\s*[,.;]|\s*$)"
 )
 _AS_SAYING_RE = re.compile(r"^\s+(?P<np>[^,_]{2,120}?)\s+as\s+(?:saying|telling\s+[^,._]+)")
 _INVERTED_NP_RE = re.compile(
@@ -123,6 +130,10 @@ def find_cues(body: str, start: int, end: int, quotes: list[tuple[int, int]]) ->
         )
         _add_clause(cue, body, m, start, clause_start, len(m))
         cues.append(cue)
+    colon = _COLON_RE.match(m)
+    if colon:  # 'Deputy Foreign Minister Sergei Ryabkov: "..."'
+        at = start + colon.end("np")
+        cues.append(Cue(":", at, at + 1, colon.group("np"), start, region=(start, at + 1)))
     consumed = -1
     for verb in _VERB_RE.finditer(m):
         if verb.start() < consumed:
@@ -142,6 +153,21 @@ def find_cues(body: str, start: int, end: int, quotes: list[tuple[int, int]]) ->
             _add_clause(cue, body, m, start, participle.end(), len(m))
             cues.append(cue)
     return cues
+
+
+def stated_by(
+    body: str, previous: tuple[int, int], sentence: tuple[int, int], quotes
+) -> Cue | None:
+    """ "<statement>. This was stated by <speaker> at ...": the previous sentence is reported."""
+    m = mask(body, sentence[0], sentence[1], quotes)
+    found = _STATED_BY_RE.match(m)
+    if not found:
+        return None
+    np_start = sentence[0] + found.start("np")
+    cue = Cue("stated by", sentence[0], np_start, found.group("np"), np_start)
+    cue.region = sentence
+    _add_clause(cue, body, mask(body, *previous, quotes), previous[0], 0, previous[1] - previous[0])
+    return cue
 
 
 def _segments(left: str) -> list[tuple[int, int]]:

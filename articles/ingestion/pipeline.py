@@ -23,6 +23,8 @@ _MEDIUM_RE = re.compile(
     r"(?:[A-Z][\w\-’']*|TV|channel|radio|newspaper|news agency|agency))*)"
     r"|\b(?:at|during)\s+(?:a|the)\s+(?P<pc>(?:news |press )conference(?:\s+(?:following|after)"
     r"\s+[^,.;]+)?)"
+    r"|\b(?:wrote|posted|said|tweeted)\s+(?:on|in\s+a\s+post\s+on)\s+(?P<sm>Twitter|X|Telegram|"
+    r"Facebook|Instagram|VKontakte|YouTube|Truth Social)\b"
 )
 _DOC_OPENER_RE = re.compile(
     r"^(?:In|Under)\s+the\s+(?:[\w\-]+\s+){0,3}?(?:drafts?|documents?|proposals?|treaty|"
@@ -137,7 +139,7 @@ def extract(
         if index == 0 and dateline:
             par = Span(dateline.end(), par.end)
         in_par = [Span(a, b) for a, b in mark_spans if par.start <= a < par.end]
-        previous_text = ""
+        previous_text, previous_sent = "", None
         for sent in sentences(body, par, in_par):
             text = body[sent.start : sent.end]
             for _, day in dates.explicit_dates(text, pub):
@@ -152,7 +154,12 @@ def extract(
             connective = bool(_CONNECTIVE_RE.match(text))
             found: list[Statement] = []
             cues = []
-            for cue in attribution.find_cues(body, sent.start, sent.end, mark_spans):
+            sentence_cues = attribution.find_cues(body, sent.start, sent.end, mark_spans)
+            if previous_sent is not None:
+                span = (previous_sent.start, previous_sent.end)
+                stated = attribution.stated_by(body, span, (sent.start, sent.end), mark_spans)
+                sentence_cues += [stated] if stated else []
+            for cue in sentence_cues:
                 who = resolver.resolve(cue.np, cue.np_start, last, doc_context)
                 if who is None or who.kind == "outlet":
                     continue
@@ -190,7 +197,7 @@ def extract(
                     st.date = earlier.date if earlier else None
                 if st.event and st.event_at:
                     event_mentions.append((st.start, st.event))
-            previous_text = text
+            previous_text, previous_sent = text, sent
             found = _unique(found)
             statements.extend(found)
             for st in found:
@@ -260,7 +267,7 @@ def _read_cue(st, region, cue, pub, matcher, last_event, outlet_name, knowledge)
         st.date = knowledge.events_by_slug[st.event].last_date
     medium = _MEDIUM_RE.search(region)
     if medium:
-        st.medium = (medium.group("m") or medium.group("pc") or "").strip()
+        st.medium = (medium.group("m") or medium.group("pc") or medium.group("sm") or "").strip()
         if st.medium and st.medium == outlet_name and st.date is None and pub:
             st.date = pub  # an interview given to this outlet: said when published
     if cue.relay:
@@ -310,8 +317,23 @@ def _propagate(statements, matcher, pub, knowledge, body):
                     st.event, st.event_at = source.event, True
             for attr in ("medium", "relayed_by"):
                 if not getattr(st, attr):
-                    values = [getattr(s, attr) for s in run if getattr(s, attr)]
-                    setattr(st, attr, values[0] if values else getattr(st, attr))
+                    # The nearest earlier statement of the run that names one, else a later one.
+                    having = [s for s in run if getattr(s, attr)]
+                    if having:
+                        source = min(
+                            having, key=lambda s: (s.start > st.start, abs(s.start - st.start))
+                        )
+                        setattr(st, attr, getattr(source, attr))
+    for i, st in enumerate(statements):
+        # "The minister also said ...": the same occasion as that speaker's last statement.
+        if st.date or not st.cue or not re.search(r"\balso\b", st.cue.np) or not st.who:
+            continue
+        for earlier in reversed(statements[:i]):
+            if earlier.who and earlier.who.key == st.who.key and earlier.date:
+                st.date = earlier.date
+                if earlier.event_at and not st.event:
+                    st.event, st.event_at = earlier.event, True
+                break
     previous = None
     for st in statements:
         same_occasion = previous and (st.connective or previous.paragraph == st.paragraph)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from articles.ingestion.knowledge import Knowledge, KnownSpeaker, content_words
 
-PRONOUNS = {"he", "she"}
+PRONOUNS = {"he", "she", "him", "her"}
 UNRESOLVABLE = {"they", "it", "we", "i", "you", "one", "who", "which", "some", "others"}
 ADVERBS = re.compile(
     r"\b(?:also|meanwhile|once again|again|nevertheless|however|earlier|later|then|further|"
@@ -55,6 +55,12 @@ NOT_NAMES = {
 _FUNCTION = {"of", "the", "and", "in", "to", "on", "for", "at", "de", "von", "van", "a"}
 
 
+# "U.S. officials said": several unnamed people, no one speaker.
+PLURAL_SOURCES = {
+    "officials", "diplomats", "sources", "analysts", "experts", "observers", "lawmakers",
+    "people", "residents", "witnesses", "critics", "reports", "media",
+}  # fmt: skip
+RANK_WORDS = {"deputy", "vice", "acting", "former", "assistant", "first"}
 INSTITUTION_HEADS = {
     "Street", "House", "Ministry", "Department", "Office", "Kremlin", "Pentagon", "Government",
     "Commission", "Embassy", "Mission", "Palace", "Agency", "Service", "Committee", "Parliament",
@@ -129,7 +135,8 @@ class SpeakerResolver:
             return self._pronoun(pos, last)
         if lowered.replace("-", " ").split()[-1] in DOCUMENT_NOUNS:
             return self.document(f"{np} {context}")
-        if re.match(r"(?:a|an|one|two|several|some)\s", lowered) or lowered.startswith("sources"):
+        plural = lowered.split()[-1] in PLURAL_SOURCES
+        if plural or re.match(r"(?:a|an|one|two|several|some)\s", lowered):
             return Who(kind="unnamed")  # "a senior Western diplomat": the text names nobody
         if lowered in UNRESOLVABLE:
             return None
@@ -251,6 +258,9 @@ class SpeakerResolver:
         if not specific:
             if last and last.kind == "person" and self._party_ok(last, parties):
                 return last
+            named = self._pronoun(pos, None)  # nobody has spoken yet: the person named last
+            if named and self._party_ok(named, parties):
+                return named
             specific = heads
         want = content_words(np)
         best, best_score = None, 0
@@ -261,6 +271,8 @@ class SpeakerResolver:
             if not any(h in role_words for h in specific):
                 continue
             score = len(want & role_words) * 10 - distance
+            # "the minister" is not the deputy minister named just before.
+            score -= 15 * len((role_words & RANK_WORDS) - want)
             if best is None or score > best_score:
                 best, best_score = key, score
         if best is None:
@@ -296,7 +308,16 @@ def _lower_first(np: str) -> str:
     return np[:1].lower() + np[1:]
 
 
+_TIME_IN_NP_RE = re.compile(
+    r"\b(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
+    r"\b(?:yesterday|today|last week|this week|on [A-Z][a-z]{2,8}\.? \d{1,2})\b",
+    re.I,
+)
+
+
 def tidy(np: str) -> str:
+    """The noun phrase without adverbs and time words ("The Kremlin on Tuesday")."""
     np = ADVERBS.sub(" ", np)
+    np = _TIME_IN_NP_RE.sub(" ", np)
     np = re.sub(r"\s+", " ", np).strip(" ,;:")
     return np
