@@ -10,7 +10,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from articles.ingestion import attribution, dates, metadata
+from articles.ingestion import attribution, dates, metadata, occasions
 from articles.ingestion.clean import clean_text
 from articles.ingestion.clean import dateline as find_dateline
 from articles.ingestion.knowledge import Knowledge
@@ -204,7 +204,7 @@ def extract(
                 if st.who and st.who.kind == "person":
                     last = st.who
     statements.sort(key=lambda s: (s.start, s.end, s.kind))
-    _propagate(statements, matcher, pub, knowledge, body)
+    occasions.propagate(statements, matcher, knowledge, body)
     events = sorted({s.event for s in statements if s.event} | {e for _, e in event_mentions})
     return Extraction(
         file=file,
@@ -296,82 +296,3 @@ def _unique(found: list[Statement]) -> list[Statement]:
         seen.add((st.start, st.end))
         out.append(st)
     return out
-
-
-def _propagate(statements, matcher, pub, knowledge, body):
-    """Fill what a statement does not say from the statements of the same occasion."""
-    runs: list[list[Statement]] = []
-    for st in statements:
-        key = st.who.key if st.who else None
-        if runs and key and runs[-1][0].who and runs[-1][0].who.key == key:
-            runs[-1].append(st)
-        else:
-            runs.append([st])
-    for run in runs:
-        dated = [s for s in run if s.date]
-        for st in run:
-            if not st.date and dated:
-                source = min(dated, key=lambda d: (d.start > st.start, abs(d.start - st.start)))
-                st.date = source.date
-                if source.event_at and not st.event:
-                    st.event, st.event_at = source.event, True
-            for attr in ("medium", "relayed_by"):
-                if not getattr(st, attr):
-                    # The nearest earlier statement of the run that names one, else a later one.
-                    having = [s for s in run if getattr(s, attr)]
-                    if having:
-                        source = min(
-                            having, key=lambda s: (s.start > st.start, abs(s.start - st.start))
-                        )
-                        setattr(st, attr, getattr(source, attr))
-    for i, st in enumerate(statements):
-        # "The minister also said ...": the same occasion as that speaker's last statement.
-        if st.date or not st.cue or not re.search(r"\balso\b", st.cue.np) or not st.who:
-            continue
-        for earlier in reversed(statements[:i]):
-            if earlier.who and earlier.who.key == st.who.key and earlier.date:
-                st.date = earlier.date
-                if earlier.event_at and not st.event:
-                    st.event, st.event_at = earlier.event, True
-                break
-    previous = None
-    for st in statements:
-        same_occasion = previous and (st.connective or previous.paragraph == st.paragraph)
-        if not st.date and same_occasion and not (st.time and st.time.vague):
-            st.date = previous.date
-            if previous.event_at and not st.event:
-                st.event, st.event_at = previous.event, True
-        if st.who and st.who.kind == "document" and not st.date:
-            _document_date(st, matcher, knowledge)
-        previous = st
-    for st in statements:
-        if st.event or st.who is None:
-            continue
-        party = knowledge.by_slug[st.who.slug].party if st.who.slug else None
-        text = body[st.start : st.end]
-        named = set()
-        if knowledge.name_re:
-            for m in knowledge.name_re.finditer(text):
-                speaker = knowledge.speaker_for_name(m.group())
-                if speaker and speaker.kind == "person":
-                    named.add(speaker.slug)
-        event = matcher.about(text, st.date, party, named)
-        if event:
-            st.event = event.slug
-
-
-def _document_date(st, matcher, knowledge):
-    """A document's words date from its publication: the known publication it matches."""
-    speaker = knowledge.by_slug.get(st.who.slug) if st.who.slug else None
-    if speaker is None:
-        return
-    words = dates.content_words(" ".join(speaker.names) + " " + speaker.role)
-    best, score = None, 1
-    for event in knowledge.events:
-        if event.kind != "publication" or (matcher.pub and event.start_date > matcher.pub):
-            continue
-        overlap = len(words & event.words)
-        if overlap > score:
-            best, score = event, overlap
-    if best:
-        st.date, st.event, st.event_at = best.start_date, best.slug, True
