@@ -82,7 +82,9 @@ class SpeakerAdmin(ReviewMixin, PublicPageMixin, admin.ModelAdmin):
     inlines = [SpeakerAliasInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("party").annotate(n=Count("quotes"))
+        # Explicit order: a GROUP BY drops Meta.ordering and the autocomplete would page unordered.
+        qs = super().get_queryset(request).select_related("party")
+        return qs.annotate(n=Count("quotes")).order_by("name")
 
     @admin.display(description="Quotes", ordering="n")
     def quote_count(self, obj):
