@@ -217,8 +217,8 @@ class Article(models.Model):
     review_status = models.CharField(
         max_length=20, choices=ReviewStatus, default=ReviewStatus.REVIEWED
     )
-    # Written by database triggers only (migration 0003; see articles/search.py); NULL on SQLite,
-    # which searches FTS5 tables instead. Its GIN index is made by that migration on PostgreSQL
+    # Written by database triggers only (migrations 0003-0004, articles/search.py); NULL on SQLite,
+    # which searches FTS5 tables instead. Its GIN index is made by those migrations on PostgreSQL
     # alone, not declared in Meta, because SQLite rebuilds declared indexes on table rewrites.
     search_vector = SearchVectorField(null=True, editable=False)
 
@@ -285,8 +285,9 @@ class Quote(models.Model):
     review_status = models.CharField(
         max_length=20, choices=ReviewStatus, default=ReviewStatus.REVIEWED
     )
-    # Quote text, speaker names, headline and body, weighted A-D; kept by triggers like
-    # Article.search_vector, because a generated column cannot read other tables.
+    # Quote text, speaker names and headline, weighted A-C (the body is searched through
+    # Article.search_vector); kept by triggers because a generated column cannot read other
+    # tables. Migrations 0003-0004, articles/search.py.
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = querysets.QuoteQuerySet.as_manager()

@@ -14,10 +14,11 @@ The reader's syntax is PostgreSQL's ``websearch_to_tsquery``: words (all must ma
 ``"exact phrase"``, ``OR`` and ``-exclude``. We parse it once in Python, so both databases see
 the same clean query:
 - PostgreSQL gets it re-serialised for ``SearchQuery(search_type="websearch")`` against the
-  trigger-maintained ``search_vector`` (migration 0003: quote text A, speaker name and aliases B,
-  article headline C, article body D).
+  trigger-maintained ``search_vector`` columns (migrations 0003-0004: quote text A, speaker name
+  and aliases B, article headline C; the article body is matched through the article's own
+  vector, ranked as D, so it is indexed once per article rather than once per quote).
 - SQLite gets an FTS5 MATCH expression in which every term is an FTS5 string, so no user input
-  is ever read as FTS5 syntax, ranked by ``bm25`` with weights in the same order.
+  is ever read as FTS5 syntax, ranked by the same column weights (see ``_Fts5Rank``).
 Known differences: SQLite's porter stemmer is the original Porter algorithm and PostgreSQL's
 ``english`` config is Snowball (rare words stem differently); an FTS5 phrase matches its words
 exactly where PostgreSQL skips stop words inside it ("open the door" ~ "open a door").
@@ -25,191 +26,45 @@ exactly where PostgreSQL skips stop words inside it ("open the door" ~ "open a d
 
 from __future__ import annotations
 
-import functools
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connections
 from django.db.models import Exists, F, FloatField, Func, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from articles.search_query import (
+    MARK_CLOSE,
+    MARK_OPEN,
+    MAX_QUERY_LENGTH,
+    MAX_TERMS,
+    ParsedQuery,
+    clean_query,
+    parse_query,
+)
+
+__all__ = [
+    "MAX_QUERY_LENGTH",
+    "MAX_TERMS",
+    "RESULT_COUNT_CAP",
+    "CappedCount",
+    "count_capped",
+    "highlight_articles",
+    "highlight_quotes",
+    "marks_to_html",
+    "parse_query",
+    "search_articles",
+    "search_quotes",
+    "suggest_speakers",
+]
+
 CONFIG = "english"
-MAX_QUERY_LENGTH = 500
-MAX_TERMS = 32  # words and phrases; each is one index lookup per candidate row
 RESULT_COUNT_CAP = 1000
-
-# PostgreSQL's english.stop list (share/tsearch_data/english.stop). The english config drops
-# these words; the SQLite translation drops them too so that "the" finds nothing on both.
-_STOP_WORDS = """
-    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
-    she her hers herself it its itself they them their theirs themselves what which who whom this
-    that these those am is are was were be been being have has had having do does did doing a an
-    the and but if or because as until while of at by for with about against between into through
-    during before after above below to from up down in out on off over under again further then
-    once here there when where why how all any both each few more most other some such no nor not
-    only own same so than too very s t can will just don should now"""
-STOP_WORDS = frozenset(_STOP_WORDS.split())
-
-# Highlights are made with two private-use characters as markers, then the text is escaped and
-# only the markers become <mark> tags: no stored text can ever reach the page as HTML.
-_OPEN, _CLOSE = "\ue000", "\ue001"
-_WORD = re.compile(r"[^\W_]+")
 _MERGE_MARKS = re.compile(r"</mark>(\s+)<mark>")
-
-
-@dataclass(frozen=True)
-class Term:
-    """One word or quoted phrase of the query, as the reader typed it."""
-
-    text: str
-    phrase: bool = False
-    negated: bool = False
-
-    def websearch(self) -> str:
-        # Quoted even when a single word, so no word can be read as an operator ("or", "-").
-        return f'{"-" if self.negated else ""}"{self.text}"'
-
-    def fts5(self) -> str:
-        # An FTS5 string: the tokenizer splits it into a phrase and nothing inside is syntax.
-        return '"' + self.text.replace('"', '""') + '"'
-
-
-@dataclass(frozen=True)
-class ParsedQuery:
-    """A query as understood: OR of groups, each group all of its terms (``websearch`` rules)."""
-
-    groups: tuple[tuple[Term, ...], ...] = ()
-    truncated: bool = False
-    ignored: tuple[str, ...] = ()
-    too_many: bool = False  # terms past MAX_TERMS were dropped
-
-    def __bool__(self):
-        return bool(self.groups)
-
-    @property
-    def positive_terms(self) -> list[Term]:
-        return [t for group in self.groups for t in group if not t.negated]
-
-    def websearch(self, *, positive_only: bool = False) -> str:
-        return " or ".join(
-            " ".join(t.websearch() for t in group if not (positive_only and t.negated))
-            for group in self.groups
-        )
-
-    def fts5(self, *, positive_only: bool = False) -> str:
-        parts = []
-        for group in self.groups:
-            expr = " AND ".join(t.fts5() for t in group if not t.negated)
-            for term in group:
-                if term.negated and not positive_only:
-                    expr += f" NOT {term.fts5()}"
-            parts.append(f"({expr})")
-        return " OR ".join(parts)
-
-    @property
-    def notices(self) -> list[str]:
-        """What the reader should be told about how the query was read."""
-        notes = []
-        if self.truncated:
-            notes.append(
-                f"Your search was longer than {MAX_QUERY_LENGTH} characters; "
-                f"only the first {MAX_QUERY_LENGTH} were used."
-            )
-        if self.too_many:
-            notes.append(
-                f"Your search has more than {MAX_TERMS} different words and phrases; "
-                f"only the first {MAX_TERMS} were used."
-            )
-        if self.ignored:
-            words = ", ".join(f"“{w}”" for w in self.ignored)
-            notes.append(
-                f"Ignored: {words} (common words, or an exclusion with nothing to search)."
-            )
-        if not self.groups:
-            notes.append(
-                "Nothing to search for: type at least one word that is not excluded, "
-                "for example guarantees or “legally binding”."
-            )
-        return notes
-
-
-def clean_query(raw) -> tuple[str, bool]:
-    """The query without control characters (NUL breaks PostgreSQL), cut to the maximum length."""
-    text = "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") else ch for ch in str(raw or "")
-    )
-    text = text.replace(_OPEN, " ").replace(_CLOSE, " ").strip()
-    if len(text) > MAX_QUERY_LENGTH:
-        return text[:MAX_QUERY_LENGTH], True
-    return text, False
-
-
-def _tokens(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
-
-
-def _scan(text: str):
-    """Yield (token, phrase, negated) in reading order; an unclosed quote runs to the end."""
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch.isspace():
-            i += 1
-            continue
-        negated = ch == "-" and i + 1 < n and not text[i + 1].isspace()
-        if negated:
-            i += 1
-        if text[i] == '"':
-            end = text.find('"', i + 1)
-            end = n if end == -1 else end
-            yield text[i + 1 : end], True, negated
-            i = end + 1
-            continue
-        start = i
-        while i < n and not text[i].isspace() and text[i] != '"':
-            i += 1
-        yield text[start:i], False, negated
-
-
-@functools.lru_cache(maxsize=256)
-def parse_query(raw: str) -> ParsedQuery:
-    """Read the reader's query; never raises, whatever the input."""
-    text, truncated = clean_query(raw)
-    groups, current, ignored = [], [], []
-    for token, phrase, negated in _scan(text):
-        if not phrase and not negated and token.lower() == "or":
-            groups.append(current)
-            current = []
-            continue
-        words = _tokens(token)
-        if not words:
-            continue  # only punctuation: "&&", "(", "*"
-        if all(w in STOP_WORDS for w in words):
-            ignored.append(token)
-            continue
-        # One spelling for both databases: words joined by single spaces, quote marks removed.
-        term = Term(" ".join(token.split()), phrase=phrase, negated=negated)
-        # A repeated term changes no result but costs one more index lookup per row.
-        if all((t.text.lower(), t.negated) != (term.text.lower(), term.negated) for t in current):
-            current.append(term)
-    groups.append(current)
-    kept, count, too_many = [], 0, False
-    for group in groups:
-        if not any(not t.negated for t in group):
-            ignored.extend(f"-{t.text}" for t in group)
-        elif tuple(group) not in kept:
-            room = MAX_TERMS - count
-            too_many = too_many or len(group) > room
-            group = group[:room]
-            if any(not t.negated for t in group):
-                kept.append(tuple(group))
-                count += len(group)
-    return ParsedQuery(tuple(kept), truncated, tuple(dict.fromkeys(ignored)), too_many)
 
 
 def _vendor(queryset) -> str:
@@ -219,43 +74,58 @@ def _vendor(queryset) -> str:
 class _Fts5Rank(Func):
     """A rank for FTS5 rows shaped like ``ts_rank`` with default weights: higher is better.
 
-    ``bm25`` alone cannot rank these rows: each quote row repeats its article's headline and
-    body, so most words occur in most rows and FTS5 clamps their IDF to ~0. The rank is
-    therefore the sum of the weights of the columns that match the query on their own
-    (text 1.0, speaker 0.4, headline 0.2, body 0.1, as PostgreSQL's A-D defaults), plus
-    ``bm25`` squashed below 0.05 to order rows within a tier (distinct column sets differ by
-    at least 0.1, so the tie-break never crosses a tier).
+    ``bm25`` alone cannot rank quote rows: each repeats its article's headline, so common
+    words occur in most rows and FTS5 clamps their IDF to ~0. The rank is therefore the sum of
+    the weights of the columns that match the query on their own (text 1.0, speaker 0.4,
+    headline 0.2, as PostgreSQL's A-C defaults), plus ``article_weight`` when the row's article
+    matches (the body tier, 0.1), plus ``bm25`` squashed below 0.05 to order rows within a tier
+    (distinct sets of tiers differ by at least 0.1, so the tie-break never crosses a tier).
+
+    Every subquery is uncorrelated, so SQLite runs each full-text query once per statement
+    (membership lists, a materialized CTE) instead of once per row: 25 ms instead of 7 s for
+    a word in 2,000 of 20,000 quotes.
     """
 
     output_field = FloatField()
 
-    def __init__(self, table: str, columns: dict[str, float], parsed: ParsedQuery):
-        super().__init__(F("pk"))
+    def __init__(self, table: str, columns: dict, parsed: ParsedQuery, article_weight=None):
+        super().__init__(F("pk"), *([F("article_id")] if article_weight else []))
         self.table, self.columns, self.parsed = table, columns, parsed
+        self.article_weight = article_weight
 
     def as_sql(self, compiler, connection, **extra):
         pk_sql, pk_params = compiler.compile(self.source_expressions[0])
         t = self.table
-        row = f"FROM {t} WHERE {t}.rowid = {pk_sql} AND {t} MATCH %s"
-        weights = ", ".join(str(w) for w in self.columns.values())
-        parts, params = [], []
         positive = self.parsed.fts5(positive_only=True)
+        parts, params = [], []
         for column, weight in self.columns.items():
-            parts.append(f"{weight} * EXISTS(SELECT 1 {row})")
+            parts.append(f"{weight} * ({pk_sql} IN (SELECT rowid FROM {t} WHERE {t} MATCH %s))")
             params += [*pk_params, f"{column} : ({positive})"]
+        if self.article_weight:
+            article_sql, article_params = compiler.compile(self.source_expressions[1])
+            a = _FTS5["article"][0]
+            parts.append(
+                f"{self.article_weight} * "
+                f"({article_sql} IN (SELECT rowid FROM {a} WHERE {a} MATCH %s))"
+            )
+            params += [*article_params, positive]
+        weights = ", ".join(str(w) for w in self.columns.values())
         parts.append(
-            f"coalesce((SELECT 0.05 * max(b, 0) / (1 + max(b, 0)) "
-            f"FROM (SELECT -bm25({t}, {weights}) AS b {row})), 0)"
+            f"coalesce((WITH s AS MATERIALIZED (SELECT rowid AS id, -bm25({t}, {weights}) AS b "
+            f"FROM {t} WHERE {t} MATCH %s) "
+            f"SELECT 0.05 * max(b, 0) / (1 + max(b, 0)) FROM s WHERE s.id = {pk_sql}), 0)"
         )
-        params += [*pk_params, self.parsed.fts5()]
+        params += [self.parsed.fts5(), *pk_params]
         return "(" + " + ".join(parts) + ")", tuple(params)
 
 
-# FTS5 table and its columns with their weights, in the order migration 0003 made them.
+# FTS5 table and its columns with their weights, in the order migration 0004 made them.
 _FTS5 = {
-    "quote": ("articles_quote_fts", {"text": 1.0, "speaker": 0.4, "headline": 0.2, "body": 0.1}),
+    "quote": ("articles_quote_fts", {"text": 1.0, "speaker": 0.4, "headline": 0.2}),
     "article": ("articles_article_fts", {"headline": 1.0, "standfirst": 0.4, "body": 0.2}),
 }
+# A quote found through its article (its body, mostly) ranks below its own columns: weight D.
+ARTICLE_WEIGHT = 0.1
 
 
 def _search_query(parsed: ParsedQuery, *, positive_only: bool = False) -> SearchQuery:
@@ -263,30 +133,58 @@ def _search_query(parsed: ParsedQuery, *, positive_only: bool = False) -> Search
     return SearchQuery(text, search_type="websearch", config=CONFIG)
 
 
-def _search(queryset, query: str, kind: str):
-    parsed = parse_query(query)
-    if not parsed:
-        # Still annotated, so ordering by rank works on an empty result.
-        return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
-    if _vendor(queryset) == "postgresql":
-        search_query = _search_query(parsed)
-        # Ranked by the positive terms only: ts_rank scores a query with a NOT as 0.
-        return queryset.filter(search_vector=search_query).annotate(
-            rank=SearchRank(F("search_vector"), _search_query(parsed, positive_only=True))
-        )
-    table, columns = _FTS5[kind]
-    matching = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", (parsed.fts5(),))
-    return queryset.filter(pk__in=matching).annotate(rank=_Fts5Rank(table, columns, parsed))
+def _rank(vector: str, parsed: ParsedQuery):
+    # Ranked by the positive terms only: ts_rank scores a query with a NOT as 0.
+    rank = SearchRank(F(vector), _search_query(parsed, positive_only=True))
+    return Coalesce(rank, Value(0.0), output_field=FloatField())
 
 
 def search_quotes(queryset, query: str):
-    """Quotes matching ``query`` with a ``rank``; ``none()`` when there is nothing to search."""
-    return _search(queryset, query, "quote")
+    """Quotes matching ``query`` with a ``rank``; ``none()`` when there is nothing to search.
+
+    A quote matches when its own index (text A, speaker names B, headline C) matches, or when
+    its article's index (headline, standfirst, body) does; the second ranks ARTICLE_WEIGHT
+    times lower. Article bodies are indexed once per article, not copied into every quote.
+    """
+    parsed = parse_query(query)
+    if not parsed:
+        return _nothing(queryset)
+    model = queryset.model
+    if _vendor(queryset) == "postgresql":
+        search_query = _search_query(parsed)
+        own = model.objects.filter(search_vector=search_query).order_by().values("pk")
+        via = model.objects.filter(article__search_vector=search_query).order_by().values("pk")
+        rank = _rank("search_vector", parsed) + ARTICLE_WEIGHT * _rank(
+            "article__search_vector", parsed
+        )
+        return queryset.filter(pk__in=own.union(via)).annotate(rank=rank)
+    table, columns = _FTS5["quote"]
+    article_table = _FTS5["article"][0]
+    match = parsed.fts5()
+    own = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", (match,))
+    via = RawSQL(f"SELECT rowid FROM {article_table} WHERE {article_table} MATCH %s", (match,))
+    return queryset.filter(Q(pk__in=own) | Q(article_id__in=via)).annotate(
+        rank=_Fts5Rank(table, columns, parsed, article_weight=ARTICLE_WEIGHT)
+    )
 
 
 def search_articles(queryset, query: str):
     """Articles matching ``query`` (headline A, standfirst B, body C) with a ``rank``."""
-    return _search(queryset, query, "article")
+    parsed = parse_query(query)
+    if not parsed:
+        return _nothing(queryset)
+    if _vendor(queryset) == "postgresql":
+        return queryset.filter(search_vector=_search_query(parsed)).annotate(
+            rank=_rank("search_vector", parsed)
+        )
+    table, columns = _FTS5["article"]
+    matching = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", (parsed.fts5(),))
+    return queryset.filter(pk__in=matching).annotate(rank=_Fts5Rank(table, columns, parsed))
+
+
+def _nothing(queryset):
+    # Still annotated, so ordering by rank works on an empty result.
+    return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
 
 
 def marks_to_html(text: str) -> str:
@@ -294,13 +192,13 @@ def marks_to_html(text: str) -> str:
     html = escape(text)
     opened = False
     for ch in html:  # drop markers that do not nest: never emit an unbalanced tag
-        if ch in (_OPEN, _CLOSE):
-            if (ch == _OPEN) == opened:
-                return escape(text.replace(_OPEN, "").replace(_CLOSE, ""))
+        if ch in (MARK_OPEN, MARK_CLOSE):
+            if (ch == MARK_OPEN) == opened:
+                return escape(text.replace(MARK_OPEN, "").replace(MARK_CLOSE, ""))
             opened = not opened
     if opened:
-        return escape(text.replace(_OPEN, "").replace(_CLOSE, ""))
-    html = html.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
+        return escape(text.replace(MARK_OPEN, "").replace(MARK_CLOSE, ""))
+    html = html.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
     return _MERGE_MARKS.sub(r"\1", html)
 
 
@@ -317,7 +215,7 @@ def _highlights(model, ids, parsed: ParsedQuery, column: str, *, fragments: bool
             else {"highlight_all": True}
         )
         headline = SearchHeadline(
-            column, search_query, config=CONFIG, start_sel=_OPEN, stop_sel=_CLOSE, **options
+            column, search_query, config=CONFIG, start_sel=MARK_OPEN, stop_sel=MARK_CLOSE, **options
         )
         rows = model.objects.filter(pk__in=ids).annotate(h=headline).values_list("pk", "h")
         return dict(rows)
@@ -331,7 +229,7 @@ def _highlights(model, ids, parsed: ParsedQuery, column: str, *, fragments: bool
     placeholders = ", ".join(["%s"] * len(ids))
     sql = f"SELECT rowid, {func} FROM {table} WHERE {table} MATCH %s AND rowid IN ({placeholders})"
     with connections[db].cursor() as cursor:
-        cursor.execute(sql, [_OPEN, _CLOSE, parsed.fts5(), *ids])
+        cursor.execute(sql, [MARK_OPEN, MARK_CLOSE, parsed.fts5(), *ids])
         return dict(cursor.fetchall())
 
 

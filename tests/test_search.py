@@ -310,6 +310,7 @@ SQLITE_TRIGGERS = {
     "articles_speakeralias_fts_delete",
     "articles_article_fts_insert",
     "articles_article_fts_update",
+    "articles_article_fts_headline",
     "articles_article_fts_delete",
 }
 POSTGRES_TRIGGERS = {
