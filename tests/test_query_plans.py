@@ -1,0 +1,89 @@
+"""The query plans that keep Parley fast at scale, asserted on a generated corpus (PostgreSQL).
+
+Plans depend on table sizes and statistics, so these tests generate a few thousand quotes
+(analysed by the loader) and EXPLAIN the exact SQL the page sends, captured from a real
+request. SQLite's planner and FTS5 are not what production runs at scale, so the module is
+skipped there.
+"""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="Query plans are asserted on PostgreSQL, the production database at scale",
+    ),
+]
+pytest.importorskip("wordfreq", reason="generate_corpus needs the 'bench' extra (wordfreq)")
+
+
+@pytest.fixture
+def corpus(transactional_db):
+    call_command("generate_corpus", quotes=6000, seed=11, speakers=200, events=60, verbosity=0)
+
+
+def page_queries(client, url: str) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def rows_query(queries: list[str]) -> str:
+    """The query that fetches the page's quotes (it selects their text)."""
+    matches = [sql for sql in queries if '"articles_quote"."text"' in sql.split(" FROM ")[0]]
+    assert matches, queries
+    return matches[0]
+
+
+def explain(sql: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def a_rare_word() -> str:
+    """A word that occurs in exactly one quote's text."""
+    from collections import Counter
+
+    from articles.models import Quote
+
+    counts = Counter(
+        word for text in Quote.objects.values_list("text", flat=True) for word in set(text.split())
+    )
+    return next(w for w, n in sorted(counts.items()) if n == 1 and len(w) > 6 and w.isalpha())
+
+
+def test_search_for_a_rare_word_reads_the_gin_index(corpus, client):
+    word = a_rare_word()
+
+    plan = explain(rows_query(page_queries(client, f"/quotes/?q={word}")))
+
+    assert re.search(r"Bitmap Index Scan on quote_search_vector_gin", plan), plan
+    assert "Seq Scan on articles_quote " not in plan, plan
+
+
+def test_every_search_query_on_the_page_uses_the_gin_index(corpus, client):
+    word = a_rare_word()
+
+    for sql in page_queries(client, f"/quotes/?q={word}"):
+        if "@@" in sql and "articles_quote" in sql.split(" WHERE ")[0]:
+            assert "quote_search_vector_gin" in explain(sql), sql
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Newest-first lists order by said_on DESC NULLS LAST, id DESC, which the "
+    "(said_on, id) index cannot return in order: the page sorts the whole table. "
+    "Needs an index on (said_on DESC NULLS LAST, id DESC); see docs/scaling.md.",
+)
+def test_first_page_of_the_quote_list_walks_an_index_without_sorting_the_table(corpus, client):
+    plan = explain(rows_query(page_queries(client, "/quotes/")))
+
+    assert "Seq Scan on articles_quote" not in plan, plan
+    assert not re.search(r"Sort Key: articles_quote\.said_on", plan), plan
