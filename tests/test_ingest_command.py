@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from articles.models import Article, Outlet, Quote, ReviewStatus, Speaker
+from articles.models import Article, Event, Outlet, Quote, ReviewStatus, Speaker
 
 DATA = Path(__file__).parent / "ingest_data"
 KEYS = {"file", "headline", "outlet", "published", "date_basis", "quotes", "speakers_new"}
@@ -186,3 +186,20 @@ def test_reviewed_article_is_not_replaced_by_an_edited_copy(archive, tmp_path):
     assert "kept the reviewed one unchanged" in out
     assert Article.objects.filter(source_url="https://example.org/truss").get() == article
     assert article.quotes.count() == 6
+
+
+def test_a_statement_at_an_unknown_meeting_proposes_an_unreviewed_event(archive):
+    out, _ = ingest("--dry-run", "--json", DATA / "tass_new_meeting.txt")
+    (record,) = json.loads(out)
+    name = "Meeting with Chinese Foreign Minister Wang Yi in Tunxi"
+    assert [q["event"] for q in record["quotes"]] == [f"new:{name}", f"new:{name}", None]
+    assert not Event.objects.filter(name=name).exists()
+    ingest(DATA / "tass_new_meeting.txt")
+    event = Event.objects.get(name=name)
+    assert (event.review_status, event.kind, event.place, str(event.start_date)) == (
+        "unreviewed",
+        "meeting",
+        "Tunxi",
+        "2022-03-30",
+    )
+    assert event.quotes.count() == 2

@@ -237,6 +237,42 @@ class EventMatcher:
         return [e for e in self.knowledge.events if e.start_date <= hi and e.last_date >= lo]
 
 
+@dataclass
+class ProposedEvent:
+    name: str
+    kind: str
+    date: datetime.date
+    place: str = ""
+
+
+_PROPOSABLE_RE = re.compile(
+    r"^(?:a|an|the)\s+(?P<head>(?:[\w’'\-]+\s+){0,2}?(?P<kind>meeting|talks|summit|negotiations|"
+    r"consultations|phone call|call|conversation|conference|session))\b(?P<rest>[^,.;]*)",
+    re.I,
+)
+_PROPOSED_KINDS = {
+    "meeting": "meeting", "talks": "negotiation-round", "negotiations": "negotiation-round",
+    "consultations": "meeting", "summit": "summit", "call": "call", "phone call": "call",
+    "conversation": "call", "conference": "meeting", "session": "meeting",
+}  # fmt: skip
+
+
+def propose_event(region: str, day: datetime.date) -> ProposedEvent | None:
+    """An unknown meeting the words were said at ("at a meeting with ... in Beijing")."""
+    for phrase in event_phrases(region):
+        found = _PROPOSABLE_RE.match(phrase.strip())
+        if not found or re.search(r"\b(?:news|press)\s+conference\b", phrase, re.I):
+            continue
+        rest = re.split(r"\s+(?:on|last|this|yesterday|today)\b", found.group("rest"))[0]
+        name = (found.group("head") + rest).strip()
+        place = re.search(r"\bin\s+([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)", rest)
+        kind = _PROPOSED_KINDS[found.group("kind").lower()]
+        return ProposedEvent(
+            name[:1].upper() + name[1:], kind, day, place.group(1) if place else ""
+        )
+    return None
+
+
 def event_phrases(text: str) -> list[str]:
     """Every phrase after an event preposition, nested ones too ("... following the talks")."""
     phrases, pos = [], 0

@@ -111,15 +111,16 @@ def _infer_year(body: str, month: int, day: int, knowledge: Knowledge) -> tuple[
         score = 0
         if weekday and candidate.weekday() == dates.WEEKDAYS.index(weekday.group(1).lower()):
             score += 2
-        score += sum(1 for e in knowledge.events if abs((e.start_date - candidate).days) <= 21)
-        scored.append((score, -abs(year - datetime.date.today().year), year))
+        near = sum(1 for e in knowledge.events if abs((e.start_date - candidate).days) <= 21)
+        scored.append((score + near, -abs(year - datetime.date.today().year), year, near))
     if not scored or max(scored)[0] == 0:
         return None, ""
-    best = max(scored)[2]
+    _, _, best, near = max(scored)
     reasons = []
     if weekday:
         reasons.append(f"“on {weekday.group(1)}” fits {best}")
-    reasons.append("known events of the time agree")
+    if near:
+        reasons.append(f"{near} known events of the time agree")
     return best, " and ".join(reasons)
 
 

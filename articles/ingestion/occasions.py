@@ -31,10 +31,11 @@ def propagate(statements, matcher, knowledge, body) -> None:
                 st.date = source.date
                 if source.event_at and not st.event:
                     st.event, st.event_at = source.event, True
+                st.proposed = st.proposed or (None if st.event else source.proposed)
             for attr in ("medium", "relayed_by"):
                 if not getattr(st, attr):
                     # The nearest earlier statement of the run that names one, else a later one.
-                    having = [s for s in run if getattr(s, attr)]
+                    having = [s for s in run if getattr(s, attr) and s.date == st.date]
                     if having:
                         source = min(
                             having, key=lambda s: (s.start > st.start, abs(s.start - st.start))

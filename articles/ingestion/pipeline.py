@@ -51,6 +51,7 @@ class Statement:
     relayed_by: str | None = None
     connective: bool = False
     cue: attribution.Cue | None = None
+    proposed: dates.ProposedEvent | None = None  # an event the archive does not know yet
 
 
 @dataclass
@@ -91,7 +92,8 @@ class Extraction:
                     "start": s.start,
                     "end": s.end,
                     "date": s.date.isoformat() if s.date else None,
-                    "event": s.event,
+                    # A known event's slug; "new:<name>" for one proposed for review.
+                    "event": s.event or (f"new:{s.proposed.name}" if s.proposed else None),
                 }
                 for s in self.statements
             ],
@@ -265,6 +267,8 @@ def _read_cue(st, region, cue, pub, matcher, last_event, outlet_name, knowledge)
         st.date = st.time.date
     elif st.event:
         st.date = knowledge.events_by_slug[st.event].last_date
+    if not st.event and st.date:
+        st.proposed = dates.propose_event(region, st.date)
     medium = _MEDIUM_RE.search(region)
     if medium:
         st.medium = (medium.group("m") or medium.group("pc") or medium.group("sm") or "").strip()

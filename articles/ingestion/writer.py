@@ -79,7 +79,7 @@ def write_extraction(
                     start=st.start,
                     end=st.end,
                     said_on=st.date,
-                    event=_event(st.event),
+                    event=_event(st.event) or _proposed_event(st.proposed),
                     medium=st.medium[:200],
                     relayed_by=Outlet.objects.filter(slug=st.relayed_by).first()
                     if st.relayed_by
@@ -159,6 +159,26 @@ def _speaker(extraction, who: Who | None, cache: dict, created: list[str]) -> Sp
             created.append(speaker.name)
     cache[key] = speaker
     return speaker
+
+
+def _proposed_event(proposed) -> Event | None:
+    """A new, unreviewed event for a meeting the archive does not know (one per name and day)."""
+    if proposed is None:
+        return None
+    slug = slugify(f"{proposed.name}-{proposed.date.isoformat()}")[:120]
+    event, _ = Event.objects.get_or_create(
+        slug=slug,
+        defaults={
+            "name": proposed.name[:300],
+            "kind": proposed.kind,
+            "format": "multilateral",
+            "start_date": proposed.date,
+            "place": proposed.place[:200],
+            "description": "Proposed by ingestion from the words of a statement; to review.",
+            "review_status": ReviewStatus.UNREVIEWED,
+        },
+    )
+    return event
 
 
 def _event(slug: str | None) -> Event | None:
