@@ -4,7 +4,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from articles import search
-from articles.models import Quote
+from articles.models import Article, Quote
 
 # Words of the archive and every piece of syntax either engine knows, so random strings hit
 # matches, operators and FTS5 metacharacters, not only noise.
@@ -69,5 +69,8 @@ def test_any_query_searches_and_highlights_without_error(archive, query):
     for quote in search.highlight_quotes(results, query):
         assert quote.snippet.count("<mark>") == quote.snippet.count("</mark>")
         assert "<" not in quote.snippet.replace("<mark>", "").replace("</mark>", "")
+    articles = list(search.search_articles(Article.objects.all(), query).order_by("-rank")[:3])
+    for article in search.highlight_articles(articles, query):
+        assert article.snippet.count("<mark>") == article.snippet.count("</mark>")
     list(search.suggest_speakers(query))
     assert len(parsed.websearch()) <= 3 * search.MAX_QUERY_LENGTH
