@@ -100,6 +100,7 @@ def test_search_and_filters_are_the_list_pages(client, archive):
         ("?speaker=nobody", "speaker: There is no speaker “nobody”"),
         ("?bogus=1", "Unknown parameter bogus"),
         ("?sort=loudest", "sort: Unknown sort order “loudest”"),
+        ("?q=legally%00binding", "q: Null characters are not allowed."),
     ],
 )
 def test_invalid_parameters_are_a_400_listing_the_errors(client, archive, params, message):
