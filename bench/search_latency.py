@@ -9,7 +9,8 @@ fixtures/archive.json, and for each query prints p50/p95 over N runs of
 - search: the first page of ranked results, its capped count and its highlighted snippets
   (what the quote list asks of articles.search), and
 - page: the whole /quotes/?q=... page through the Django test client.
-Then drops the database. Figures only: nothing is asserted.
+Then drops the database. With --existing it reads the DATABASE_URL database as it is (a
+generated corpus, say) and creates nothing. Figures only: nothing is asserted.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ QUERIES = [
     "lavrov",
     "Grushko OR Gavrilov",
     "guarantees -Lavrov",
+    "security",  # a common word: in most generated articles
     "zzzz-no-match",
     "guarantee " * 1000,  # 10,000 characters, cut to 500
 ]
@@ -73,12 +75,21 @@ def timed(fn, runs: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument(
+        "--existing",
+        action="store_true",
+        help="Measure the database DATABASE_URL names as it is (for example a corpus from "
+        "manage.py generate_corpus) instead of a throwaway copy of the fixture; only reads.",
+    )
     args = parser.parse_args()
 
     setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    old_name = None
+    if not args.existing:
+        old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        call_command("loaddata", "archive", verbosity=0)
+        if not args.existing:
+            call_command("loaddata", "archive", verbosity=0)
         client = Client()
         version = (
             connection.Database.sqlite_version
@@ -99,7 +110,8 @@ def main() -> None:
             label = query if len(query) <= 24 else f"{query[:12]}… ({len(query):,} ch)"
             print(f"{label:<24} {rows:>4} {s50:>10.2f} {s95:>6.2f} {p50:>9.2f} {p95:>6.2f}")
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if old_name is not None:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
 
 
