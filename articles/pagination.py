@@ -53,31 +53,18 @@ def capped_count(queryset, cap: int | None = None) -> tuple[int, bool]:
     return min(n, cap), n > cap
 
 
-def _order(key: str, descending: bool, *, reverse: bool = False):
-    nulls = {"nulls_first": True} if reverse else {"nulls_last": True}
-    if descending != reverse:
-        return [F(key).desc(**nulls), "-pk"]
-    return [F(key).asc(**nulls), "pk"]
+def _dated_order(key: str, descending: bool):
+    # No NULLS FIRST/LAST here: these queries only see rows with a key, so the plain order
+    # matches the (key, id) index, scanned forwards or backwards, on both databases.
+    return [F(key).desc(), "-pk"] if descending else [F(key).asc(), "pk"]
 
 
-def _after(key: str, cursor: Cursor, op: str) -> Q:
-    """Rows after ``cursor`` in display order, where keys run by ``op`` and nulls come last."""
-    if cursor.key is None:
-        return Q(**{f"{key}__isnull": True, f"pk__{op}": cursor.pk})
-    return (
-        Q(**{f"{key}__{op}": cursor.key})
-        | Q(**{key: cursor.key, f"pk__{op}": cursor.pk})
-        | Q(**{f"{key}__isnull": True})
+def _seek(key: str, cursor: Cursor, *, later: bool, descending: bool) -> Q:
+    """Dated rows on one side of ``cursor``, written as a range the index can start from."""
+    op = "lt" if descending == later else "gt"
+    return Q(**{f"{key}__{op}e": cursor.key}) & (
+        Q(**{f"{key}__{op}": cursor.key}) | Q(**{f"pk__{op}": cursor.pk})
     )
-
-
-def _before(key: str, cursor: Cursor, op: str) -> Q:
-    """Rows before ``cursor`` in display order; ``op`` is the reverse comparison."""
-    if cursor.key is None:
-        return Q(**{f"{key}__isnull": False}) | Q(
-            **{f"{key}__isnull": True, f"pk__{op}": cursor.pk}
-        )
-    return Q(**{f"{key}__{op}": cursor.key}) | Q(**{key: cursor.key, f"pk__{op}": cursor.pk})
 
 
 def keyset_page(
@@ -90,21 +77,45 @@ def keyset_page(
     size: int = PAGE_SIZE,
     count: tuple[int, bool] = (0, False),
 ) -> Page:
-    """One page of ``queryset`` ordered by (key, id), starting after or ending before a cursor."""
-    forward, backward = ("lt", "gt") if descending else ("gt", "lt")
+    """One page of ``queryset`` ordered by (key, id), starting after or ending before a cursor.
+
+    Rows without a key come last, ordered by id. They are read by a second, equally indexed
+    query, run only when a page reaches them (or starts among them): one OR across both parts
+    would defeat the index and sort every row.
+    """
+    nullable = queryset.model._meta.get_field(key).null
+    dated = queryset.filter(**{f"{key}__isnull": False}) if nullable else queryset
+    undated = queryset.filter(**{f"{key}__isnull": True})
+    id_later, id_earlier = ("lt", "gt") if descending else ("gt", "lt")
+    id_order, id_reverse = ("-pk", "pk") if descending else ("pk", "-pk")
+    wanted = size + 1
+
     if before is not None:
-        rows = list(
-            queryset.filter(_before(key, before, backward)).order_by(
-                *_order(key, descending, reverse=True)
-            )[: size + 1]
-        )
+        # Read backwards from the cursor, then turn the rows round.
+        if before.key is None:
+            earlier = undated.filter(**{f"pk__{id_earlier}": before.pk})
+            rows = list(earlier.order_by(id_reverse)[:wanted])
+            if len(rows) < wanted and nullable:
+                rows += list(
+                    dated.order_by(*_dated_order(key, not descending))[: wanted - len(rows)]
+                )
+        else:
+            seek = _seek(key, before, later=False, descending=descending)
+            rows = list(dated.filter(seek).order_by(*_dated_order(key, not descending))[:wanted])
         has_previous, has_next = len(rows) > size, True
         rows = rows[:size][::-1]
     else:
-        qs = queryset.order_by(*_order(key, descending))
-        if after is not None:
-            qs = qs.filter(_after(key, after, forward))
-        rows = list(qs[: size + 1])
+        rows = []
+        if after is None or after.key is not None:
+            qs = dated
+            if after is not None:
+                qs = qs.filter(_seek(key, after, later=True, descending=descending))
+            rows = list(qs.order_by(*_dated_order(key, descending))[:wanted])
+        if len(rows) < wanted and nullable:
+            qs = undated
+            if after is not None and after.key is None:
+                qs = qs.filter(**{f"pk__{id_later}": after.pk})
+            rows += list(qs.order_by(id_order)[: wanted - len(rows)])
         has_next, has_previous = len(rows) > size, after is not None
         rows = rows[:size]
 
