@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connections
-from django.db.models import Exists, F, FloatField, Func, OuterRef, Q, Value
+from django.db.models import Case, Exists, F, FloatField, Func, OuterRef, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 from django.utils.html import escape
@@ -154,9 +154,19 @@ def search_quotes(queryset, query: str):
         search_query = _search_query(parsed)
         own = model.objects.filter(search_vector=search_query).order_by().values("pk")
         via = model.objects.filter(article__search_vector=search_query).order_by().values("pk")
-        rank = _rank("search_vector", parsed) + ARTICLE_WEIGHT * _rank(
-            "article__search_vector", parsed
+        # The article tier is membership in one list of matching articles, as on SQLite: read
+        # per row, the article's whole vector would be loaded once for each of its quotes.
+        articles = (
+            _article_model()
+            .objects.filter(search_vector=_search_query(parsed, positive_only=True))
+            .values("pk")
         )
+        article_tier = Case(
+            When(article_id__in=articles, then=Value(ARTICLE_WEIGHT)),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+        rank = _rank("search_vector", parsed) + article_tier
         return queryset.filter(pk__in=own.union(via)).annotate(rank=rank)
     table, columns = _FTS5["quote"]
     article_table = _FTS5["article"][0]
