@@ -58,6 +58,9 @@ def parse_date_span(value: str) -> DateSpan:
     return DateSpan(date, date, "day")
 
 
+DATE_HELP = "YYYY, YYYY-MM or YYYY-MM-DD; a month means the whole month."
+
+
 class DateSpanField(forms.CharField):
     default_error_messages = {
         "invalid": "Enter a date as YYYY, YYYY-MM or YYYY-MM-DD, for example 2022-01.",
@@ -79,6 +82,7 @@ class DateSpanFilter(filters.Filter):
     field_class = DateSpanField
 
     def __init__(self, *args, bound: str, **kwargs):
+        kwargs.setdefault("help_text", DATE_HELP)
         super().__init__(*args, **kwargs)
         self.bound = bound
 
@@ -244,18 +248,21 @@ class QuoteFilterSet(ArchiveFilterSet):
     date_from = DateSpanFilter(field_name="said_on", bound="start", label="Said from")
     date_to = DateSpanFilter(field_name="said_on", bound="end", label="Said until")
     format = filters.ChoiceFilter(
+        empty_label="Any",
         choices=NegotiationFormat.choices,
         method="filter_format",
         label="Negotiation format",
         error_messages=_choice_error("format", NegotiationFormat.choices),
     )
     event = filters.ModelChoiceFilter(
+        empty_label="Any",
         queryset=Event.objects.all(),
         to_field_name="slug",
         label="Event",
         error_messages=_unknown("event", "nato-russia-council-2022-01-12"),
     )
     outlet = filters.ModelChoiceFilter(
+        empty_label="Any",
         queryset=Outlet.objects.all(),
         field_name="article__outlet",
         to_field_name="slug",
@@ -263,6 +270,7 @@ class QuoteFilterSet(ArchiveFilterSet):
         error_messages=_unknown("outlet", "tass"),
     )
     kind = filters.ChoiceFilter(
+        empty_label="Any",
         choices=Quote.Kind.choices,
         label="Kind",
         error_messages=_choice_error("kind", Quote.Kind.choices),
@@ -295,12 +303,14 @@ class QuoteFilterSet(ArchiveFilterSet):
 class ArticleFilterSet(ArchiveFilterSet):
     q = filters.CharFilter(method="filter_q", label="Words")
     outlet = filters.ModelChoiceFilter(
+        empty_label="Any",
         queryset=Outlet.objects.all(),
         to_field_name="slug",
         label="Outlet",
         error_messages=_unknown("outlet", "tass"),
     )
     event = filters.ModelChoiceFilter(
+        empty_label="Any",
         queryset=Event.objects.all(),
         field_name="events",
         to_field_name="slug",
@@ -308,6 +318,7 @@ class ArticleFilterSet(ArchiveFilterSet):
         error_messages=_unknown("event", "nato-russia-council-2022-01-12"),
     )
     format = filters.ChoiceFilter(
+        empty_label="Any",
         choices=NegotiationFormat.choices,
         method="filter_format",
         label="Negotiation format covered",
@@ -339,11 +350,13 @@ class SpeakerFilterSet(ArchiveFilterSet):
     party = filters.ModelMultipleChoiceFilter(
         queryset=Party.objects.all(),
         to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
         method="filter_party",
         label="Party",
         error_messages=_unknown("party", "russia"),
     )
     kind = filters.ChoiceFilter(
+        empty_label="Any",
         choices=Speaker.Kind.choices,
         label="Kind of speaker",
         error_messages=_choice_error("kind", Speaker.Kind.choices),
@@ -365,6 +378,7 @@ class SpeakerFilterSet(ArchiveFilterSet):
 
 class EventFilterSet(ArchiveFilterSet):
     format = filters.ChoiceFilter(
+        empty_label="Any",
         choices=NegotiationFormat.choices,
         label="Negotiation format",
         error_messages=_choice_error("format", NegotiationFormat.choices),
@@ -373,6 +387,7 @@ class EventFilterSet(ArchiveFilterSet):
         queryset=Party.objects.all(),
         to_field_name="slug",
         method="filter_party",
+        widget=forms.CheckboxSelectMultiple,
         label="Party",
         error_messages=_unknown("party", "russia"),
     )
