@@ -82,8 +82,8 @@ class _Fts5Rank(Func):
     (distinct sets of tiers differ by at least 0.1, so the tie-break never crosses a tier).
 
     Every subquery is uncorrelated, so SQLite runs each full-text query once per statement
-    (membership lists, a materialized CTE) instead of once per row: 25 ms instead of 7 s for
-    a word in 2,000 of 20,000 quotes.
+    (membership lists, a materialized CTE) instead of once per row: ranking "security" in a
+    generated archive (18,600 of 20,000 quotes match) took 7.6 s per row-wise, 0.13 s so.
     """
 
     output_field = FloatField()
