@@ -82,8 +82,9 @@ class _Fts5Rank(Func):
     (distinct sets of tiers differ by at least 0.1, so the tie-break never crosses a tier).
 
     Every subquery is uncorrelated, so SQLite runs each full-text query once per statement
-    (membership lists, a materialized CTE) instead of once per row: ranking "security" in a
-    generated archive (18,600 of 20,000 quotes match) took 7.6 s per row-wise, 0.13 s so.
+    (membership lists, a materialized CTE) instead of once per row. Ranking "security" in a
+    generated archive where 18,600 of 20,000 quotes match took 7.6 s with per-row queries,
+    0.13 s this way.
     """
 
     output_field = FloatField()
