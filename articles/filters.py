@@ -209,6 +209,21 @@ class ArchiveFilterSet(filters.FilterSet):
         )
         return form_class
 
+    def is_valid(self):
+        if not super().is_valid():
+            return False
+        # Which kind of page position applies depends on the sort, known only now.
+        data = self.form.cleaned_data
+        if self._sort() == "relevance":
+            for name in ("after", "before"):
+                if data.get(name):
+                    self.form.add_error(name, "Ranked results are numbered: use page=N.")
+        elif data.get("page"):
+            self.form.add_error(
+                "page", "Page numbers apply to ranked search results only; follow Next instead."
+            )
+        return not self.form.errors
+
     def filter_queryset(self, queryset, *, exclude=()):
         """Apply every filter but those in ``exclude`` (facets count without their own)."""
         for name, value in self.form.cleaned_data.items():
@@ -218,14 +233,20 @@ class ArchiveFilterSet(filters.FilterSet):
 
     @property
     def query(self) -> str:
-        return (self.form.cleaned_data.get("q") or "").strip() if self.is_valid() else ""
+        return self._query() if self.is_valid() else ""
 
     @property
     def sort(self) -> str:
+        return self._sort() if self.is_valid() else self.default_sort
+
+    def _query(self) -> str:
+        return (self.form.cleaned_data.get("q") or "").strip()
+
+    def _sort(self) -> str:
         """The sort in effect: relevance by default when searching, and only when searching."""
-        chosen = self.form.cleaned_data.get("sort") if self.is_valid() else ""
-        if chosen == "relevance" or (not chosen and self.query):
-            return "relevance" if self.query else self.default_sort
+        chosen = self.form.cleaned_data.get("sort")
+        if chosen == "relevance" or (not chosen and self._query()):
+            return "relevance" if self._query() else self.default_sort
         return chosen or self.default_sort
 
 

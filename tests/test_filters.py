@@ -164,6 +164,11 @@ def test_fixed_filters_are_removed_from_a_speaker_page(archive):
             {"before": ["Give either after or before, not both."]},
         ),
         ("page=0", {"page": ["Ensure this value is greater than or equal to 1."]}),
+        (
+            "page=2",
+            {"page": ["Page numbers apply to ranked search results only; follow Next instead."]},
+        ),
+        ("q=nato&after=2022-01-13.45", {"after": ["Ranked results are numbered: use page=N."]}),
         ("page=51", {"page": ["Results ranked by relevance stop at 1000."]}),
     ],
 )
