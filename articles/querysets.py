@@ -9,6 +9,25 @@ from __future__ import annotations
 import datetime
 
 from django.db import models
+from django.db.models.functions import Coalesce
+
+
+def quote_count(field: str):
+    """How many quotes point at each row through ``field``, as a correlated subquery.
+
+    Unlike Count() over a join, it is computed only for the rows a page returns (through the
+    quote index on that field), needs no GROUP BY, and so also chains after a search rank.
+    """
+    from articles.models import Quote
+
+    counts = (
+        Quote.objects.filter(**{field: models.OuterRef("pk")})
+        .order_by()
+        .values(field)
+        .annotate(n=models.Count("pk"))
+        .values("n")
+    )
+    return Coalesce(models.Subquery(counts), 0)
 
 
 class OutletQuerySet(models.QuerySet):
@@ -25,7 +44,7 @@ class SpeakerQuerySet(models.QuerySet):
         return self.select_related("party")
 
     def with_quote_counts(self):
-        return self.annotate(quote_count=models.Count("quotes"))
+        return self.annotate(quote_count=quote_count("speaker"))
 
     def persons(self):
         return self.filter(kind="person")
@@ -43,7 +62,7 @@ class EventQuerySet(models.QuerySet):
         return self.order_by("start_date", "name")
 
     def with_quote_counts(self):
-        return self.annotate(quote_count=models.Count("quotes"))
+        return self.annotate(quote_count=quote_count("event"))
 
     def in_format(self, fmt: str):
         return self.filter(format=fmt)
@@ -57,19 +76,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.order_by(models.F("published").desc(nulls_last=True), "-id")
 
     def with_quote_counts(self):
-        # A subquery, not Count(): a GROUP BY would have to carry a search rank annotation.
-        from django.db.models.functions import Coalesce
-
-        from articles.models import Quote
-
-        counts = (
-            Quote.objects.filter(article=models.OuterRef("pk"))
-            .order_by()
-            .values("article")
-            .annotate(n=models.Count("pk"))
-            .values("n")
-        )
-        return self.annotate(quote_count=Coalesce(models.Subquery(counts), 0))
+        return self.annotate(quote_count=quote_count("article"))
 
 
 class QuoteQuerySet(models.QuerySet):
