@@ -67,7 +67,7 @@ def test_reuters_copy(knowledge):
     )
     assert record["speakers_new"] == [
         {"name": "Sergei Ryabkov", "role": "Deputy Foreign Minister"},
-        {"name": "Dmitry Peskov", "role": "The Kremlin's spokesman"},
+        {"name": "Dmitry Peskov", "role": "Kremlin's spokesman"},
     ]
     quotes = quotes_of(knowledge, "reuters_geneva.txt")
     # A quotation left open at the end of a paragraph, continued by the next one.

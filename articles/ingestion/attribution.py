@@ -28,7 +28,7 @@ VERBS = (
     r"suggests|proposed|reaffirmed|reaffirms|highlighted|mentioned|assured|believes|remarked|"
     r"commented|asserted|acknowledged|admitted|confirmed|wrote|writes|replied|answered|"
     r"informed|reminded|observed|concluded|complained|vowed|pledged|reads|stipulates|"
-    r"quoted|cited|predicted|signalled|signaled|hoped|expects|expected"
+    r"quoted|cited|predicted|signalled|signaled|hoped|expects|expected|asked|asks"
 )
 _VERB_RE = re.compile(rf"(?<![\w-])(?:{VERBS})(?![\w-])")
 # Verbs whose object is the statement: "urged NATO to ...", "reaffirmed its policy".
@@ -81,6 +81,7 @@ _STATED_BY_RE = re.compile(
     r"noted|declared|reported|written|emphasi[sz]ed|stressed|underlined)\s+by\s+(?P<np>[^,_]{2,120}?)"
     r"(?=\s+(?:at|on|in|during|to|after|before|while|when|speaking)\b|\s*[,.;]|\s*$)"
 )
+_APPOSITIVE_RE = re.compile(r"^,\s+(?P<role>(?:the|a|an)\s+[^,.;_]{2,80}?)\s*(?=[.;]?$|,)", re.I)
 _AS_SAYING_RE = re.compile(r"^\s+(?P<np>[^,_]{2,120}?)\s+as\s+(?:saying|telling\s+[^,._]+)")
 _INVERTED_NP_RE = re.compile(
     r"^\s+(?P<np>(?:the\s+|a\s+)?[A-Za-z][^,.;:_]*?)(?=\s*(?:[,.;:!?]|$)|\s+(?:on|in|at|to|"
@@ -229,6 +230,11 @@ def _cue_for_verb(body: str, m: str, base: int, verb: re.Match) -> Cue | None:
         np_text, np_start = found.group("np"), after_start + found.start("np")
         after_start += found.end()
         subject_start = verb.start()
+        # '..., said Maria Zakharova, the Foreign Ministry spokeswoman.': keep the role.
+        appositive = _APPOSITIVE_RE.match(m[after_start:])
+        if appositive and _role_phrase(appositive.group("role")):
+            np_text = m[np_start : after_start + appositive.end("role")]
+            after_start += appositive.end()
     else:
         np_text, np_start = left[np_piece[0] : np_piece[1]], np_piece[0]
         subject_start = np_start

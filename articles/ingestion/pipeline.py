@@ -252,6 +252,8 @@ def _kind(body: str, sent: Span, q, who: Who | None) -> str:
     starts_clause = not prefix or prefix.endswith((":", ".", "”", '"', "?", "!"))
     if prefix.endswith(",") and not re.search(r"\baccording to\b[^,]*,$", prefix, re.I):
         starts_clause = True
+        if prefix[:1] in '"“«‘':
+            return "direct"  # '"We are ready," he said, "but ...": the same quotation goes on
     return "direct" if inner[:1].isupper() and starts_clause else "partial"
 
 

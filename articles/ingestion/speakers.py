@@ -120,7 +120,7 @@ class SpeakerResolver:
                 continue
             window = self.body[max(0, m.start() - 80) : m.start()]
             if _ROLE_BEFORE_RE.search(window):
-                role = re.split(r"[.;:\n“”\"]", window)[-1].strip(" ,")
+                role = re.split(r"[.;:\n“”\"()]|\s[-—–]\s", window)[-1].strip(" ,")
                 person = self.persons.setdefault(name, NewSpeaker(name, role))
                 self.mentions.append((m.start(), f"new:{person.name}"))
         self.mentions.sort()
@@ -236,11 +236,11 @@ class SpeakerResolver:
         person = self.new.get(name) or self.persons.get(name)
         if person is not None:
             self.new[name] = person
-        role = tidy(role).strip(" ,")
+        role = re.sub(r"^(?:the|a|an)\s+", "", tidy(role).strip(" ,"), flags=re.I)
         if person is None:
             person = self.new[name] = NewSpeaker(name=name, role=role)
-        elif role and not person.role:
-            person.role = role
+        elif role:
+            person.role = role  # the phrase the name came with beats one guessed nearby
         self.mentions.append((pos, f"new:{name}"))
         self.mentions.sort()
         return Who(new=person)

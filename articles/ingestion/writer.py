@@ -87,9 +87,8 @@ def write_extraction(
                     review_status=ReviewStatus.UNREVIEWED,
                 )
             )
-        # One by one (not bulk_create) so every row gets its primary key on every database.
-        for quote in quotes:
-            quote.save()
+        # SQLite and PostgreSQL both return the new primary keys from a bulk insert.
+        Quote.objects.bulk_create(quotes)
         article.events.set(Event.objects.filter(slug__in=extraction.events))
         linked = dedupe.link_duplicates(quotes)
         message = f"archived with {len(quotes)} statements"

@@ -79,12 +79,18 @@ class Command(BaseCommand):
             say(
                 f"{path}: {result.message}" + (f", {result.linked} linked" if result.linked else "")
             )
-            if result.created:
+            if result.created and _made_new_records(extraction):
                 knowledge = knowledge_from_db()  # new speakers and outlets are known from now on
         if as_json:
             self.stdout.write(_dumps(records))
         if failed:
             raise CommandError(f"{len(failed)} of {len(documents)} documents failed.")
+
+
+def _made_new_records(extraction) -> bool:
+    outlet = extraction.meta.outlet or ""
+    proposed = any(st.proposed for st in extraction.statements)
+    return bool(extraction.speakers_new) or outlet.startswith("new:") or proposed
 
 
 def _dumps(records: list[dict]) -> str:
