@@ -24,10 +24,11 @@ from articles.filters import (
 )
 from articles.marking import anchor_id, context_of, mark_quotes
 from articles.models import Article, Event, NegotiationFormat, Quote, Speaker
-from articles.pagination import paginate
+from articles.pagination import keyset_page, paginate
 
 HOME_EVENTS = 50
 EVENT_QUOTES = 200  # an event page shows this many statements, then links to the full list
+EVENT_ARTICLES = 50
 
 
 def _status(filterset) -> HTTPStatus:
@@ -69,7 +70,11 @@ def home(request):
             "articles": Article.objects.count(),
         },
         "events": Event.objects.chronological().with_quote_counts()[:HOME_EVENTS],
-        "latest_quotes": Quote.objects.with_relations().newest_first()[:5],
+        # The first page of the keyset walk: an index scan, where ORDER BY ... NULLS LAST
+        # would sort the whole table.
+        "latest_quotes": keyset_page(
+            Quote.objects.with_relations(), key="said_on", descending=True, size=5
+        ).rows,
     }
     return render(request, "articles/home.html", context)
 
@@ -184,9 +189,11 @@ def event_detail(request, slug):
         rows = context["page"].rows
         context["by_party"] = _group_by_party(rows)
     context["event"] = event
+    context["event_articles_shown"] = EVENT_ARTICLES
     context["participants"] = event.participants.with_party()
     context["parties"] = event.parties.all()
-    context["articles"] = event.articles.with_outlet().newest_first()
+    # Coverage can run to thousands of articles: the newest are shown, the rest are one link away.
+    context["articles"] = event.articles.with_outlet().newest_first()[:EVENT_ARTICLES]
     status = _status(context["filterset"])
     return render(request, "articles/event_detail.html", context, status=status)
 
