@@ -47,14 +47,17 @@ _NOT_OBJECT = re.compile(
     r"with|from|by|as|when|while|if|the\s+following)\b|^\s*[,.;:!?]|^\s*$"
 )
 _THAT_RE = re.compile(r"^(?P<mid>[^_.;:!?]{0,90}?)\bthat\s+")
-SAY_VERBS = {"said", "says", "added", "warned", "stressed", "noted", "believes", "insisted"}
+SAY_VERBS = {
+    "said", "says", "added", "warned", "stressed", "noted", "believes", "insisted", "told", "tells",
+}  # fmt: skip
 _ADJUNCT = (
-    r"(?:on\s+\w+day|last\s+\w+|this\s+\w+|yesterday|today|earlier|later|again|also|in a "
+    r"(?:on\s+\w+day|last\s+\w+|this\s+\w+|yesterday|today|earlier|later|again|also|"
+    r"journalists|reporters|the press|the media|lawmakers|in a "
     r"statement|in an interview(?:\s+with\s+[\w\-]+(?:\s+[A-Z][\w\-]*)*)?|on [A-Z][a-z]+\.?\s+\d+)"
 )
 _ZERO_THAT_RE = re.compile(
     rf"^(?P<mid>(?:,?\s+{_ADJUNCT})*,?)\s+(?=(?:the|a|an|his|her|its|their|it|he|she|they|"
-    r"we|[A-Z][\w’'.\-]*)(?:\s+\S+){2,})"
+    r"we|[A-Z][\w’'.\-]*|\d[\d,.]*)(?:\s+\S+){2,})"
 )
 # Verbs with a person between them and "that": "told RT on Thursday that", "informed Putin that".
 TELL_VERBS = {"told", "tells", "informed", "assured", "warned", "reminded", "quoted"}
@@ -82,6 +85,7 @@ _STATED_BY_RE = re.compile(
     r"(?=\s+(?:at|on|in|during|to|after|before|while|when|speaking)\b|\s*[,.;]|\s*$)"
 )
 _APPOSITIVE_RE = re.compile(r"^,\s+(?P<role>(?:the|a|an)\s+[^,.;_]{2,80}?)\s*(?=[.;]?$|,)", re.I)
+_RELAY_TAIL_RE = re.compile(r",\s+according to\s+(?P<np>[^,_]{2,80}?)[.\s]*$", re.I)
 _AS_SAYING_RE = re.compile(r"^\s+(?P<np>[^,_]{2,120}?)\s+as\s+(?:saying|telling\s+[^,._]+)")
 _INVERTED_NP_RE = re.compile(
     r"^\s+(?P<np>(?:the\s+|a\s+)?[A-Za-z][^,.;:_]*?)(?=\s*(?:[,.;:!?]|$)|\s+(?:on|in|at|to|"
@@ -213,7 +217,8 @@ def _cue_for_verb(body: str, m: str, base: int, verb: re.Match) -> Cue | None:
             break
     inverted = np_piece is None
     if np_piece is not None and left[np_piece[1] :].strip():
-        inverted = not _np_ish(left[np_piece[0] : np_piece[1]])
+        piece = left[np_piece[0] : np_piece[1]]
+        inverted = not (_np_ish(piece) or _role_phrase(piece))
     relay = ""
     if name in {"quoted", "cited"}:
         as_saying = _AS_SAYING_RE.match(m[after_start:])
@@ -252,6 +257,8 @@ def _cue_for_verb(body: str, m: str, base: int, verb: re.Match) -> Cue | None:
         after = m[after_start:clause_end]
     cue = Cue(name, base + verb.start(), base + verb.end(), np_text, base + np_start, relay=relay)
     that = _THAT_RE.match(after) if name not in {"quoted", "cited"} else None
+    if that and "," in that.group("mid").split("that")[0][:2]:
+        that = None  # "The talks, he said, had shown that ...": parenthetical, not "said that"
     if that and name not in TELL_VERBS:
         mid = that.group("mid")
         if len(mid.split()) > 6 or _DETERMINER_RE.match(mid):
@@ -288,6 +295,10 @@ def _cue_for_verb(body: str, m: str, base: int, verb: re.Match) -> Cue | None:
         clause_start = after_start + len(after) - len(after.lstrip())
         cue.region = (base, base + clause_start)
         _add_clause(cue, body, m, base, clause_start, clause_end)
+    elif clause_final and re.match(r"^[^,]*,\s*\S", after):
+        # "The talks, Peskov said on Tuesday, were useful": a parenthetical attribution; the
+        # statement is not one contiguous span, so only quotations in it are recorded.
+        cue.region = (base + subject_start, base + clause_end)
     elif clause_final:
         clause_to = len(before.rstrip(","))
         cue.region = (base + (verb.start() if inverted else subject_start), base + clause_end)
@@ -302,6 +313,11 @@ def _cue_for_verb(body: str, m: str, base: int, verb: re.Match) -> Cue | None:
 def _add_clause(cue: Cue, body: str, m: str, base: int, a: int, b: int) -> None:
     """Record m[a:b] as a reported clause, trimmed; split at ", and <reporting verb>"."""
     text = m[a:b]
+    relay = _RELAY_TAIL_RE.search(text)
+    if relay:  # "..., according to the Interfax news agency.": who relayed it, not what was said
+        cue.relay = cue.relay or relay.group("np")
+        b = a + relay.start()
+        text = m[a:b]
     nxt = _NEXT_VERB_RE.search(text)
     if nxt:
         _add_clause(cue, body, m, base, a, a + nxt.start())

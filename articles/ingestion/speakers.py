@@ -158,16 +158,23 @@ class SpeakerResolver:
             return self._person(name.group(1), np[: name.start()], pos)
         if "," in np:  # "Sergei Ryabkov, the deputy foreign minister"
             head, _, rest = np.partition(",")
-            name = _NAME_RE.search(head.strip())
-            if name and name.group(1) == head.strip():
+            head = head.strip()
+            name = _NAME_RE.search(head)
+            if name and name.group(1) == head:
                 return self._person(name.group(1), rest, pos)
-        single = re.fullmatch(NAME_TOKEN, np)
-        if single:
-            for person in [*self.new.values(), *self.persons.values()]:
-                if person.name.split()[-1] == np:
-                    self.new.setdefault(person.name, person)
-                    return Who(new=person)
+            if re.fullmatch(NAME_TOKEN, head) and self._could_be_name(head):
+                return self._surname(head, rest, pos)
+        if re.fullmatch(NAME_TOKEN, np) and self._could_be_name(np):
+            return self._surname(np, "", pos)
         return self._role(np, words, pos, last)
+
+    def _surname(self, surname: str, role: str, pos: int) -> Who:
+        """A person named by surname only: one the text named in full, else a new speaker."""
+        for person in [*self.new.values(), *self.persons.values()]:
+            if person.name.split()[-1] == surname:
+                self.new.setdefault(person.name, person)
+                return Who(new=person)
+        return self._person(surname, role, pos)
 
     def document(self, context: str) -> Who | None:
         """The known document best matching ``context`` (its words against names and role)."""
