@@ -203,3 +203,9 @@ def test_a_statement_at_an_unknown_meeting_proposes_an_unreviewed_event(archive)
         "2022-03-30",
     )
     assert event.quotes.count() == 2
+
+
+def test_a_url_names_one_document_only(archive):
+    with pytest.raises(CommandError, match="--url names one document, but 2 were given"):
+        ingest("--url", "https://example.org/a", DATA / "ap_brussels.txt", DATA / "ap_moscow.txt")
+    assert not Article.objects.filter(source_url="https://example.org/a").exists()

@@ -42,6 +42,12 @@ class UploadForm(forms.Form):
         required=False, label="Preview only", help_text="Show what is found; write nothing."
     )
 
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("url") and len(cleaned.get("documents") or []) > 1:
+            self.add_error("url", "A source URL names one document: upload one file with it.")
+        return cleaned
+
 
 def upload_documents(data: dict) -> list[Outcome]:
     """Ingest every uploaded file in order; a bad file gives an outcome with its error."""

@@ -49,6 +49,9 @@ class Command(BaseCommand):
         documents = iter_documents(paths)
         if not documents:
             raise CommandError("No .txt or .html documents found in the paths given.")
+        if url and len(documents) > 1:
+            # A URL names one document; a second with the same URL would replace the first.
+            raise CommandError(f"--url names one document, but {len(documents)} were given.")
         for path in documents:
             try:
                 data = path.read_bytes()
