@@ -126,88 +126,20 @@ def extract(
     if published:
         meta.published, meta.date_basis = published, "stated"
         meta.date_note = "Given when the document was ingested."
-    pub = meta.published
-    outlet_name = next((o.name for o in knowledge.outlets if o.slug == meta.outlet), "")
-    quotations = find_quotations(body)
-    mark_spans = [(q.marks.start, q.marks.end) for q in quotations]
-    resolver = SpeakerResolver(knowledge, body, meta.outlet, quotes=mark_spans)
-    matcher = dates.EventMatcher(knowledge, pub)
-    statements: list[Statement] = []
-    event_mentions: list[tuple[int, str]] = []
-    last: Who | None = None
+    reader = _Reader(body, knowledge, meta)
     dateline = find_dateline(body)
-    doc_context = ""
     for index, par in enumerate(paragraphs(body)):
         if index == 0 and dateline:
             par = Span(dateline.end(), par.end)
-        in_par = [Span(a, b) for a, b in mark_spans if par.start <= a < par.end]
-        previous_text, previous_sent = "", None
+        in_par = [Span(a, b) for a, b in reader.mark_spans if par.start <= a < par.end]
+        previous = None
         for sent in sentences(body, par, in_par):
-            text = body[sent.start : sent.end]
-            for _, day in dates.explicit_dates(text, pub):
-                event = matcher.on_day(day, dates.content_words(text))
-                if event:
-                    event_mentions.append((sent.start, event.slug))
-            if re.search(r"\b(?:drafts?|documents?|proposals?|treaty|agreements?)\b", text):
-                doc_context = "\n".join([*doc_context.split("\n")[-2:], text])
-            doc_who = None
-            if _DOC_OPENER_RE.match(text):
-                doc_who = resolver.document(text + " " + doc_context)
-            connective = bool(_CONNECTIVE_RE.match(text))
-            found: list[Statement] = []
-            cues = []
-            sentence_cues = attribution.find_cues(body, sent.start, sent.end, mark_spans)
-            if previous_sent is not None:
-                span = (previous_sent.start, previous_sent.end)
-                stated = attribution.stated_by(body, span, (sent.start, sent.end), mark_spans)
-                sentence_cues += [stated] if stated else []
-            for cue in sentence_cues:
-                who = resolver.resolve(cue.np, cue.np_start, last, doc_context)
-                if who is None or who.kind == "outlet":
-                    continue
-                if who.kind == "unnamed":
-                    who = None
-                if doc_who and not cue.according:
-                    who = doc_who
-                cues.append((cue, who))
-                for a, b in cue.clauses:
-                    found.append(Statement(a, b, "indirect", who, sent, index, cue=cue))
-            for q in quotations:
-                if not (sent.start <= q.marks.start < sent.end) or q.end <= q.start:
-                    continue
-                if is_scare_quote(body, q):
-                    continue
-                cue, who = _cue_for(q, cues)
-                kind = _kind(body, sent, q, who)
-                if cue is None:
-                    if kind == "partial" and len(body[q.start : q.end].split()) < 4:
-                        continue  # a phrase in quotation marks with nobody saying it
-                    who = doc_who or _continuing(statements, index)
-                    kind = _kind(body, sent, q, who)
-                found.append(Statement(q.start, q.end, kind, who, sent, index, cue=cue))
-            for st in found:
-                cue = st.cue
-                st.connective = connective
-                if cue:
-                    _read_cue(st, body[cue.region[0] : cue.region[1]], cue, pub, matcher,
-                              _last_event(event_mentions, statements, st.start), outlet_name,
-                              knowledge)  # fmt: skip
-                if cue and not st.date and cue.np.lower() in {"he", "she"} and previous_text:
-                    # "Baerbock struck a similar tone in Kyiv on Monday. She said ...": the
-                    # sentence naming the person tells when.
-                    earlier = dates.time_cue(previous_text, pub)
-                    st.date = earlier.date if earlier else None
-                if st.event and st.event_at:
-                    event_mentions.append((st.start, st.event))
-            previous_text, previous_sent = text, sent
-            found = _unique(found)
-            statements.extend(found)
-            for st in found:
-                if st.who and st.who.kind == "person":
-                    last = st.who
+            reader.read(index, sent, previous)
+            previous = sent
+    statements = reader.statements
     statements.sort(key=lambda s: (s.start, s.end, s.kind))
-    occasions.propagate(statements, matcher, knowledge, body)
-    events = sorted({s.event for s in statements if s.event} | {e for _, e in event_mentions})
+    occasions.propagate(statements, reader.matcher, knowledge, body)
+    events = sorted({s.event for s in statements if s.event} | {e for _, e in reader.mentions})
     return Extraction(
         file=file,
         headline=doc.headline,
@@ -216,12 +148,106 @@ def extract(
         raw=raw,
         meta=meta,
         statements=statements,
-        speakers_new=list(resolver.new.values()),
+        speakers_new=list(reader.resolver.new.values()),
         knowledge=knowledge,
         url=url,
         events=events,
         warnings=[] if statements else ["no statements found"],
     )
+
+
+class _Reader:
+    """Reads a body sentence by sentence, keeping what later sentences need to know."""
+
+    def __init__(self, body: str, knowledge: Knowledge, meta: metadata.Metadata):
+        self.body, self.knowledge, self.pub = body, knowledge, meta.published
+        self.outlet_name = next((o.name for o in knowledge.outlets if o.slug == meta.outlet), "")
+        self.quotations = find_quotations(body)
+        self.mark_spans = [(q.marks.start, q.marks.end) for q in self.quotations]
+        self.resolver = SpeakerResolver(knowledge, body, meta.outlet, quotes=self.mark_spans)
+        self.matcher = dates.EventMatcher(knowledge, self.pub)
+        self.statements: list[Statement] = []
+        self.mentions: list[tuple[int, str]] = []  # (offset, event slug) as the text names them
+        self.last: Who | None = None  # the last person who spoke
+        self.doc_context = ""  # the last sentences that spoke of a document
+
+    def read(self, index: int, sent: Span, previous: Span | None) -> None:
+        body = self.body
+        text = body[sent.start : sent.end]
+        for _, day in dates.explicit_dates(text, self.pub):
+            event = self.matcher.on_day(day, dates.content_words(text))
+            if event:
+                self.mentions.append((sent.start, event.slug))
+        if re.search(r"\b(?:drafts?|documents?|proposals?|treaty|agreements?)\b", text):
+            self.doc_context = "\n".join([*self.doc_context.split("\n")[-2:], text])
+        doc_who = None
+        if _DOC_OPENER_RE.match(text):
+            doc_who = self.resolver.document(text + " " + self.doc_context)
+        cues, found = self._cues(index, sent, previous, doc_who)
+        found += self._quotations(index, sent, cues, doc_who)
+        connective = bool(_CONNECTIVE_RE.match(text))
+        for st in found:
+            st.connective = connective
+            self._date(st, body[previous.start : previous.end] if previous else "")
+            if st.event and st.event_at:
+                self.mentions.append((st.start, st.event))
+        found = _unique(found)
+        self.statements.extend(found)
+        for st in found:
+            if st.who and st.who.kind == "person":
+                self.last = st.who
+
+    def _cues(self, index, sent, previous, doc_who):
+        """Attributions of the sentence with their speakers, and the clauses they report."""
+        cues, found = [], []
+        sentence_cues = attribution.find_cues(self.body, sent.start, sent.end, self.mark_spans)
+        if previous is not None:
+            span = (previous.start, previous.end)
+            stated = attribution.stated_by(self.body, span, (sent.start, sent.end), self.mark_spans)
+            sentence_cues += [stated] if stated else []
+        for cue in sentence_cues:
+            who = self.resolver.resolve(cue.np, cue.np_start, self.last, self.doc_context)
+            if who is None or who.kind == "outlet":
+                continue
+            if who.kind == "unnamed":
+                who = None
+            if doc_who and not cue.according:
+                who = doc_who
+            cues.append((cue, who))
+            for a, b in cue.clauses:
+                found.append(Statement(a, b, "indirect", who, sent, index, cue=cue))
+        return cues, found
+
+    def _quotations(self, index, sent, cues, doc_who) -> list[Statement]:
+        body, found = self.body, []
+        for q in self.quotations:
+            if not (sent.start <= q.marks.start < sent.end) or q.end <= q.start:
+                continue
+            if is_scare_quote(body, q):
+                continue
+            cue, who = _cue_for(q, cues)
+            kind = _kind(body, sent, q, who)
+            if cue is None:
+                if kind == "partial" and len(body[q.start : q.end].split()) < 4:
+                    continue  # a phrase in quotation marks with nobody saying it
+                who = doc_who or _continuing(self.statements, index)
+                kind = _kind(body, sent, q, who)
+            found.append(Statement(q.start, q.end, kind, who, sent, index, cue=cue))
+        return found
+
+    def _date(self, st: Statement, previous_text: str) -> None:
+        cue = st.cue
+        if cue is None:
+            return
+        region = self.body[cue.region[0] : cue.region[1]]
+        last_event = _last_event(self.mentions, st.start)
+        _read_cue(st, region, cue, self.pub, self.matcher, last_event, self.outlet_name,
+                  self.knowledge)  # fmt: skip
+        if not st.date and cue.np.lower() in {"he", "she"} and previous_text:
+            # "Baerbock struck a similar tone in Kyiv on Monday. She said ...": the sentence
+            # naming the person tells when.
+            earlier = dates.time_cue(previous_text, self.pub)
+            st.date = earlier.date if earlier else None
 
 
 def _cue_for(q, cues):
@@ -285,7 +311,7 @@ def _outlet_words(np: str, knowledge: Knowledge) -> str:
     return match.group() if match else np
 
 
-def _last_event(mentions, statements, pos):
+def _last_event(mentions, pos):
     before = [m for m in mentions if m[0] <= pos]
     return before[-1][1] if before else None
 
