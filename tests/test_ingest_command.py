@@ -209,3 +209,16 @@ def test_a_url_names_one_document_only(archive):
     with pytest.raises(CommandError, match="--url names one document, but 2 were given"):
         ingest("--url", "https://example.org/a", DATA / "ap_brussels.txt", DATA / "ap_moscow.txt")
     assert not Article.objects.filter(source_url="https://example.org/a").exists()
+
+
+def test_machine_made_quotes_say_how_they_were_attributed(archive):
+    ingest(DATA / "reuters_geneva.txt")
+    notes = dict(
+        Quote.objects.filter(article__source_file="reuters_geneva.txt").values_list("text", "note")
+    )
+    assert notes["The choice is now Russia's"] == (
+        "Machine-made: speaker from “he”; date from the same speaker's other words here."
+    )
+    assert notes["We will study it carefully, but I cannot say we are satisfied."] == (
+        "Machine-made: no attribution of its own: continues the quotation before it."
+    )

@@ -29,6 +29,7 @@ def propagate(statements, matcher, knowledge, body) -> None:
             if not st.date and dated:
                 source = min(dated, key=lambda d: (d.start > st.start, abs(d.start - st.start)))
                 st.date = source.date
+                st.basis.append("date from the same speaker's other words here")
                 if source.event_at and not st.event:
                     st.event, st.event_at = source.event, True
                 st.proposed = st.proposed or (None if st.event else source.proposed)
@@ -48,14 +49,17 @@ def propagate(statements, matcher, knowledge, body) -> None:
         for earlier in reversed(statements[:i]):
             if earlier.who and earlier.who.key == st.who.key and earlier.date:
                 st.date = earlier.date
+                st.basis.append("date from the speaker's earlier words (“also”)")
                 if earlier.event_at and not st.event:
                     st.event, st.event_at = earlier.event, True
                 break
     previous = None
     for st in statements:
         same_occasion = previous and (st.connective or previous.paragraph == st.paragraph)
-        if not st.date and same_occasion and not (st.time and st.time.vague):
+        vague = st.time and st.time.vague
+        if not st.date and same_occasion and previous.date and not vague:
             st.date = previous.date
+            st.basis.append("date from the statement before it")
             if previous.event_at and not st.event:
                 st.event, st.event_at = previous.event, True
         if st.who and st.who.kind == "document" and not st.date:
@@ -92,3 +96,4 @@ def _document_date(st, matcher, knowledge):
             best, score = event, overlap
     if best:
         st.date, st.event, st.event_at = best.start_date, best.slug, True
+        st.basis.append("date of the document's publication")

@@ -51,6 +51,7 @@ class Statement:
     relayed_by: str | None = None
     connective: bool = False
     cue: attribution.Cue | None = None
+    basis: list[str] = field(default_factory=list)  # how it was decided, for the reviewer
     proposed: dates.ProposedEvent | None = None  # an event the archive does not know yet
 
 
@@ -188,6 +189,8 @@ class _Reader:
         connective = bool(_CONNECTIVE_RE.match(text))
         for st in found:
             st.connective = connective
+            if st.cue is not None:
+                st.basis.insert(0, f"speaker from “{st.cue.np}”")
             self._date(st, body[previous.start : previous.end] if previous else "")
             if st.event and st.event_at:
                 self.mentions.append((st.start, st.event))
@@ -232,7 +235,16 @@ class _Reader:
                     continue  # a phrase in quotation marks with nobody saying it
                 who = doc_who or _continuing(self.statements, index)
                 kind = _kind(body, sent, q, who)
-            found.append(Statement(q.start, q.end, kind, who, sent, index, cue=cue))
+            st = Statement(q.start, q.end, kind, who, sent, index, cue=cue)
+            if cue is None:
+                st.basis.append(
+                    "no attribution of its own: continues the quotation before it"
+                    if who
+                    else "no attribution found"
+                )
+            if q.missing_open or q.missing_close:
+                st.basis.append("a quotation mark is missing in the source")
+            found.append(st)
         return found
 
     def _date(self, st: Statement, previous_text: str) -> None:

@@ -84,6 +84,7 @@ def write_extraction(
                     relayed_by=Outlet.objects.filter(slug=st.relayed_by).first()
                     if st.relayed_by
                     else None,
+                    note="Machine-made: " + "; ".join(st.basis) + "." if st.basis else "",
                     review_status=ReviewStatus.UNREVIEWED,
                 )
             )
