@@ -175,3 +175,17 @@ def test_mangled_copy_never_breaks_the_pipeline(knowledge, seed, cut, noise):
         assert 0 <= s.start < s.end <= len(ex.body)
         assert ex.body[s.start : s.end] == ex.body[s.start : s.end].strip()
     assert len(ex.as_json()["quotes"]) == len(ex.statements)
+
+
+def test_a_known_name_inside_a_longer_phrase_is_not_the_speaker(knowledge):
+    text = (
+        'Talks\n\nMOSCOW, Jan 11 (Reuters) - "We are calm," Vladimir Putin\'s spokesman Dmitry '
+        'Peskov said. "Nothing changed," Putin aide Ivan Petrov said. "It is fine," said Sergey '
+        "Lavrov, the foreign minister."
+    )
+    quotes = [(q["speaker"], q["text"]) for q in extract(text, knowledge).as_json()["quotes"]]
+    assert quotes == [
+        ("Dmitry Peskov", "We are calm"),
+        ("Ivan Petrov", "Nothing changed"),
+        ("Sergey Lavrov", "It is fine"),
+    ]

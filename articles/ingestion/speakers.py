@@ -204,6 +204,9 @@ class SpeakerResolver:
         if rx is None:
             return None
         candidates = [m for m in rx.finditer(np)] + [m for m in rx.finditer(_lower_first(np))]
+        # The speaker's name ends the phrase or its first part ("Sergey Lavrov, the minister");
+        # "Putin's spokesman Dmitry Peskov" and "Putin aide Ivan Petrov" are someone else.
+        candidates = [m for m in candidates if re.match(r"\s*(?:$|,|\()", np[m.end() :])]
         if not candidates:
             return None
         match = max(candidates, key=lambda m: (m.end(), len(m.group())))
