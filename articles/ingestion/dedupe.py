@@ -71,7 +71,10 @@ def _close(a: datetime.date | None, b: datetime.date | None) -> bool:
 
 
 def link_duplicates(quotes) -> int:
-    """Point each new quote that repeats an archived one at it; return how many were linked."""
+    """Point each new (unsaved) quote that repeats an archived one at it; return how many.
+
+    Runs before the quotes are inserted, so the link is written with them in one statement.
+    """
     from django.db.models import Q
 
     from articles.models import Quote
@@ -98,6 +101,5 @@ def link_duplicates(quotes) -> int:
             same = find_same(quote, candidates, prepared)
             if same is not None:
                 quote.same_as = same
-                quote.save(update_fields=["same_as"])
                 linked += 1
     return linked

@@ -66,6 +66,13 @@ def write_extraction(
             previous.delete()
         article = _article(extraction, content_hash, source_file)
         speakers: dict[str, Speaker] = {}
+        # Every event and relaying outlet the statements name, in one query each.
+        events = Event.objects.in_bulk(
+            {st.event for st in extraction.statements} - {None}, field_name="slug"
+        )
+        outlets = Outlet.objects.in_bulk(
+            {st.relayed_by for st in extraction.statements} - {None}, field_name="slug"
+        )
         created_speakers: list[str] = []
         quotes = []
         for st in extraction.statements:
@@ -79,19 +86,17 @@ def write_extraction(
                     start=st.start,
                     end=st.end,
                     said_on=st.date,
-                    event=_event(st.event) or _proposed_event(st.proposed),
+                    event=events.get(st.event) or _proposed_event(st.proposed),
                     medium=st.medium[:200],
-                    relayed_by=Outlet.objects.filter(slug=st.relayed_by).first()
-                    if st.relayed_by
-                    else None,
+                    relayed_by=outlets.get(st.relayed_by),
                     note="Machine-made: " + "; ".join(st.basis) + "." if st.basis else "",
                     review_status=ReviewStatus.UNREVIEWED,
                 )
             )
+        linked = dedupe.link_duplicates(quotes)
         # SQLite and PostgreSQL both return the new primary keys from a bulk insert.
         Quote.objects.bulk_create(quotes)
         article.events.set(Event.objects.filter(slug__in=extraction.events))
-        linked = dedupe.link_duplicates(quotes)
         message = f"archived with {len(quotes)} statements"
         if not quotes:
             message = "archived; warning: no statements found"
@@ -179,7 +184,3 @@ def _proposed_event(proposed) -> Event | None:
         },
     )
     return event
-
-
-def _event(slug: str | None) -> Event | None:
-    return Event.objects.filter(slug=slug).first() if slug else None
