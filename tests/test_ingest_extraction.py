@@ -189,3 +189,14 @@ def test_a_known_name_inside_a_longer_phrase_is_not_the_speaker(knowledge):
         ("Ivan Petrov", "Nothing changed"),
         ("Sergey Lavrov", "It is fine"),
     ]
+
+
+@pytest.mark.parametrize(
+    "line", ["Published: 13 January 2022 14:05 GMT", "Updated Jan. 13, 2022, 9:30 am"]
+)
+def test_a_printed_publication_line_is_the_stated_date(knowledge, line):
+    text = f"Lavrov: talks useful\n{line}\nLavrov said on Thursday that the talks were useful.\n"
+    ex = extract(text, knowledge)
+    assert (ex.meta.published, ex.meta.date_basis) == (datetime.date(2022, 1, 13), "stated")
+    assert line not in ex.body
+    assert ex.as_json()["quotes"][0]["date"] == "2022-01-13"

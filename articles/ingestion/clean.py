@@ -40,8 +40,13 @@ _BOILERPLATE_RE = re.compile("^(?:" + "|".join(BOILERPLATE) + ")$", re.IGNORECAS
 WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 # A line that is only a date, as blogs print above a post: "Friday 21 January 2022".
+# Also "Published: 13 January 2022 14:05 GMT" and "Updated Jan. 13, 2022, 9:30 am".
+MONTHS_SHORT = "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 DATE_LINE_RE = re.compile(
-    rf"^(?:(?:{WEEKDAYS}),?\s+)?(?:\d{{1,2}}\s+(?:{MONTHS})|(?:{MONTHS})\s+\d{{1,2}},?)\s+\d{{4}}$",
+    rf"^(?:(?:published|updated|posted|date)(?:\s+on)?:?\s+)?(?:(?:{WEEKDAYS}),?\s+)?"
+    rf"(?:\d{{1,2}}\s+(?:{MONTHS}|{MONTHS_SHORT})\.?|(?:{MONTHS}|{MONTHS_SHORT})\.?\s+\d{{1,2}},?)"
+    rf"\s+\d{{4}}(?:,?\s+(?:at\s+)?\d{{1,2}}[:.]\d{{2}}(?:\s*(?:am|pm|a\.m\.|p\.m\.))?"
+    rf"(?:\s*(?:gmt|utc|msk|cet|est|edt|bst)(?:\s*[+-]\d+)?)?)?$",
     re.IGNORECASE,
 )
 BYLINE_RE = re.compile(r"^[Bb][Yy]\s+[A-Z][\w.'’\- ]{1,60}$")
