@@ -200,3 +200,27 @@ def test_a_printed_publication_line_is_the_stated_date(knowledge, line):
     assert (ex.meta.published, ex.meta.date_basis) == (datetime.date(2022, 1, 13), "stated")
     assert line not in ex.body
     assert ex.as_json()["quotes"][0]["date"] == "2022-01-13"
+
+
+def test_span_matching_trims_marks_or_needs_eighty_percent_overlap():
+    from articles.ingestion.scoring import spans_match
+
+    body = 'He said "we are ready to talk," and left the room at noon.'
+    quoted = (body.index("we"), body.index(',"'))
+    assert spans_match(body, quoted, (quoted[0] - 1, quoted[1] + 2))  # marks and comma trimmed
+    assert spans_match(body, quoted, (quoted[0], quoted[1] - 2))  # 4 of 5 words
+    assert not spans_match(body, quoted, (quoted[0], quoted[1] - 12))
+
+
+def test_gold_may_name_a_known_speaker_by_slug_name_or_alias(knowledge, tmp_path):
+    from articles.ingestion.scoring import Score, gold_quotes, score_document
+
+    text = (DATA / "tass_stated_by.txt").read_text()
+    ex = extract(text, knowledge)
+    for name in ("sergey-lavrov", "Sergey Lavrov", "Sergei Lavrov", "lavrov"):
+        score = Score()
+        gold = [
+            {"text": "Russia will not agree to endless talks", "speaker": name, "kind": "indirect"}
+        ]
+        score_document(ex, gold_quotes(ex.body, gold), score)
+        assert (score.speaker_right, score.speaker_total) == (1, 1)

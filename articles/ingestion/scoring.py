@@ -121,9 +121,8 @@ def score_document(extraction: Extraction, gold: list[GoldQuote], score: Score) 
         score.groups[group].matched += 1
         score.matched_pairs.append((st, g))
         score.speaker_total += 1
-        # A known speaker by slug; a person new to the archive by the name the text gives.
         slug = (st.who.slug or (st.who.new.name if st.who.new else None)) if st.who else None
-        if slug == g.speaker:
+        if _same_speaker(extraction, st, g.speaker):
             score.speaker_right += 1
         else:
             score.misses.append(f"{extraction.file}: speaker {slug} != {g.speaker}: {text!r}")
@@ -143,6 +142,20 @@ def score_document(extraction: Extraction, gold: list[GoldQuote], score: Score) 
         if i not in used:
             text = body[st.start : st.end][:70]
             score.misses.append(f"{extraction.file}: extra {st.kind} {text!r}")
+
+
+def _same_speaker(extraction: Extraction, st, gold: str | None) -> bool:
+    """Gold names a known speaker by slug, canonical name or alias; a new one by its name."""
+    if st.who is None or (st.who.slug is None and st.who.new is None):
+        return gold is None
+    if gold is None:
+        return False
+    if st.who.new:
+        names = [st.who.new.name]
+    else:
+        speaker = extraction.knowledge.by_slug[st.who.slug]
+        names = [speaker.slug, *speaker.names]
+    return gold.casefold() in {n.casefold() for n in names}
 
 
 def report(score: Score) -> list[str]:
