@@ -222,3 +222,25 @@ def test_machine_made_quotes_say_how_they_were_attributed(archive):
     assert notes["We will study it carefully, but I cannot say we are satisfied."] == (
         "Machine-made: no attribution of its own: continues the quotation before it."
     )
+
+
+def test_a_person_archived_earlier_is_found_again_by_surname(archive):
+    ingest(DATA / "reuters_geneva.txt")  # creates Dmitry Peskov, unreviewed
+    ingest(DATA / "ap_moscow.txt")  # "Kremlin spokesman Dmitry Peskov", later just "Peskov"
+    peskov = Speaker.objects.get(name="Dmitry Peskov")
+    texts = set(Quote.objects.filter(speaker=peskov).values_list("text", flat=True))
+    assert {"It's too early to say.", "Russia does not threaten anyone"} <= texts
+    assert not Speaker.objects.filter(name="Peskov").exists()
+
+
+def test_a_corrected_dry_run_is_a_gold_file(archive, tmp_path):
+    out, _ = ingest("--dry-run", "--json", DATA / "british_london.txt")
+    records = json.loads(out)
+    records[0]["quotes"][0]["speaker"] = "Someone Else"  # an editor's correction
+    gold = tmp_path / "gold.json"
+    gold.write_text(json.dumps(records), encoding="utf-8")
+    report = StringIO()
+    call_command("score_extraction", "--gold", str(gold), "--documents", str(DATA), stdout=report)
+    lines = report.getvalue().splitlines()
+    assert lines[0].startswith("direct/partial/document  precision 1.000  recall 1.000")
+    assert lines[2] == "speaker accuracy         0.833  (5/6 matched statements)"

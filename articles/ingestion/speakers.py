@@ -170,6 +170,11 @@ class SpeakerResolver:
 
     def _surname(self, surname: str, role: str, pos: int) -> Who:
         """A person named by surname only: one the text named in full, else a new speaker."""
+        # A known person named in full earlier in the text, though "Peskov" is not an alias.
+        for _, key in reversed([m for m in self.mentions if m[0] < pos]):
+            speaker = self.knowledge.by_slug.get(key)
+            if speaker and speaker.name.split()[-1] == surname:
+                return Who(slug=speaker.slug, kind=speaker.kind)
         for person in [*self.new.values(), *self.persons.values()]:
             if person.name.split()[-1] == surname:
                 self.new.setdefault(person.name, person)

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 
 from articles.ingestion.knowledge import knowledge_from_curated
 from articles.ingestion.pipeline import extract
-from articles.ingestion.scoring import Score, gold_quotes, report, score_document
+from articles.ingestion.scoring import Score, gold_quotes, load_gold, report, score_document
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 
@@ -20,7 +20,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--gold", type=Path, default=FIXTURES / "annotations.toml")
+        parser.add_argument(
+            "--gold",
+            type=Path,
+            default=FIXTURES / "annotations.toml",
+            help="TOML like the default, or JSON in the schema of `ingest --dry-run --json`.",
+        )
         parser.add_argument(
             "--curated",
             type=Path,
@@ -32,9 +37,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, gold, curated, documents, verbose, **options):
         knowledge = knowledge_from_curated(tomllib.loads(curated.read_text(encoding="utf-8")))
-        annotations = tomllib.loads(gold.read_text(encoding="utf-8"))
         score = Score()
-        for article in annotations.get("article", []):
+        for article in load_gold(gold):
             path = documents / article["file"]
             extraction = extract(path.read_text(encoding="utf-8"), knowledge, file=path.name)
             score_document(
