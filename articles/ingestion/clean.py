@@ -58,7 +58,7 @@ DATELINE_RE = re.compile(
 # Reuters and AP style: "GENEVA, Jan 26 (Reuters) - ", "BRUSSELS (AP) — ", "BRUSSELS — ".
 WIRE_DATELINE_RE = re.compile(
     r"^(?P<place>[A-Z][A-Z.\- ]{1,40}?)(?:,\s*(?P<month>[A-Z][a-z]{2,8})\.?\s+(?P<day>\d{1,2})"
-    r"(?:,\s*(?P<year>\d{4}))?)?\s*(?:\((?P<agency>[A-Za-z][\w .\-]{1,30})\)\s*)?[-—–]\s+"
+    r"(?:,\s*(?P<year>\d{4}))?)?\s*(?:\((?P<agency>[A-Za-z][\w .\-]{1,30})\)\s*)?(?:--|[-—–])\s+"
 )
 _SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ZERO_WIDTH_RE = re.compile(r"[\u200b\u200c\u200d\ufeff]")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from articles.ingestion.knowledge import Knowledge, KnownSpeaker, content_words
+from articles.ingestion.knowledge import PARTY_WORDS, Knowledge, KnownSpeaker, content_words
 
 PRONOUNS = {"he", "she", "him", "her"}
 UNRESOLVABLE = {"they", "it", "we", "i", "you", "one", "who", "which", "some", "others"}
@@ -60,6 +60,7 @@ PLURAL_SOURCES = {
     "officials", "diplomats", "sources", "analysts", "experts", "observers", "lawmakers",
     "people", "residents", "witnesses", "critics", "reports", "media",
 }  # fmt: skip
+PARTY_NAMES = {slug: words[:1] for slug, words in PARTY_WORDS.items()}
 RANK_WORDS = {"deputy", "vice", "acting", "former", "assistant", "first"}
 INSTITUTION_HEADS = {
     "Street", "House", "Ministry", "Department", "Office", "Kremlin", "Pentagon", "Government",
@@ -133,6 +134,8 @@ class SpeakerResolver:
         lowered = np.lower()
         if lowered in PRONOUNS:
             return self._pronoun(pos, last)
+        if not re.search(r"[A-Za-z]", np):
+            return None
         if lowered.replace("-", " ").split()[-1] in DOCUMENT_NOUNS:
             return self.document(f"{np} {context}")
         plural = lowered.split()[-1] in PLURAL_SOURCES
@@ -153,9 +156,12 @@ class SpeakerResolver:
             name = re.sub(r"^the\s+", "", np, flags=re.I)
             person = self.new.setdefault(name, NewSpeaker(name, kind="institution"))
             return Who(new=person, kind="institution")
-        name = _NAME_RE.search(np)
-        if name and not set(name.group(1).split()) & ROLE_WORDS:
-            return self._person(name.group(1), np[: name.start()], pos)
+        name = self._trailing_name(np)
+        if name:
+            return self._person(name, np[: len(np) - len(name)], pos)
+        state = self._state(np)
+        if state:
+            return state
         if "," in np:  # "Sergei Ryabkov, the deputy foreign minister"
             head, _, rest = np.partition(",")
             head = head.strip()
@@ -168,6 +174,32 @@ class SpeakerResolver:
             return self._surname(np, "", pos)
         return self._role(np, words, pos, last)
 
+    def _trailing_name(self, np: str) -> str | None:
+        """The person's name ending a phrase: "UN Secretary-General Antonio Guterres"."""
+        tokens = np.split()
+        name: list[str] = []
+        for token in reversed(tokens):
+            parts = set(token.split("-"))
+            if not re.fullmatch(NAME_TOKEN, token) or parts & ROLE_WORDS or token in ROLE_WORDS:
+                break
+            if not self._could_be_name(token):
+                break
+            name.insert(0, token)
+        if len(name) < 2 or len(name) > 4:
+            return None
+        return " ".join(name)
+
+    def _state(self, np: str) -> Who | None:
+        """ "China called on ...": a state or organisation the archive has no speaker for."""
+        bare = re.sub(r"^the\s+", "", np, flags=re.I)
+        slug = self.knowledge.party_index.get(bare)
+        if slug is None:
+            return None
+        names = self.knowledge.parties.get(slug) or PARTY_NAMES.get(slug) or [bare]
+        name = names[-1] if len(names) > 1 else names[0]  # the short name ("United States")
+        person = self.new.setdefault(name, NewSpeaker(name, kind="institution"))
+        return Who(new=person, kind="institution")
+
     def _surname(self, surname: str, role: str, pos: int) -> Who:
         """A person named by surname only: one the text named in full, else a new speaker."""
         # A known person named in full earlier in the text, though "Peskov" is not an alias.
@@ -176,7 +208,7 @@ class SpeakerResolver:
             if speaker and speaker.name.split()[-1] == surname:
                 return Who(slug=speaker.slug, kind=speaker.kind)
         for person in [*self.new.values(), *self.persons.values()]:
-            if person.name.split()[-1] == surname:
+            if surname in person.name.split():  # "Wang" for Wang Wenbin, "Ryabkov" for Sergei
                 self.new.setdefault(person.name, person)
                 return Who(new=person)
         return self._person(surname, role, pos)
