@@ -43,9 +43,11 @@ KIND_WORDS = {
     "meeting": {"meeting", "council", "talks", "consultations"},
     "publication": {"published", "publication", "released", "draft", "drafts"},
 }
+# What a counterpart did at a meeting ("the Americans promised us"): such a statement is about
+# the latest meeting with exactly those parties. Nouns like "talks" alone are too loose.
 INTERACTION_WORDS = {
-    "promised", "promise", "volunteered", "agreed", "talks", "negotiations", "meeting", "met",
-    "responses", "response", "offered", "refused", "rejected", "discussed", "told", "pledged",
+    "promised", "volunteered", "agreed", "offered", "refused", "rejected", "pledged", "vowed",
+    "assured", "handed", "conceded",
 }  # fmt: skip
 
 
