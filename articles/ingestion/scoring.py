@@ -216,7 +216,3 @@ def report(score: Score) -> list[str]:
         f"  ({score.event_right}/{score.event_total} matched statements with an event)"
     )
     return lines
-
-
-def documents_dir(path: Path) -> Path:
-    return path.parent

@@ -52,7 +52,6 @@ NOT_NAMES = {
     "November", "December", "Post", "Comment", "Open", "Door", "West", "East", "Europe",
     "European", "Western", "Eastern", "Soviet", "Switzerland", "Geneva", "Vienna", "Brussels",
 }  # fmt: skip
-_FUNCTION = {"of", "the", "and", "in", "to", "on", "for", "at", "de", "von", "van", "a"}
 
 
 # "U.S. officials said": several unnamed people, no one speaker.
