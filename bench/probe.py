@@ -109,7 +109,7 @@ def build_cases() -> dict:
     )
     outlets = list(Outlet.objects.order_by("slug").values_list("slug", flat=True)[:3])
     years = [d.year for d in Quote.objects.dates("said_on", "year")]
-    rare, mid, common = content_words(12_000, 8), content_words(1_500, 8), content_words(0, 5)
+    rare, mid, common = content_words(29_000, 8), content_words(1_500, 8), content_words(0, 5)
     phrase_list = [f'"{p}"' for p in phrases(8)]
     ids = list(Quote.objects.order_by("pk").values_list("pk", flat=True)[::997][:20])
     articles = list(Article.objects.order_by("pk").values_list("slug", flat=True)[::97][:20])
