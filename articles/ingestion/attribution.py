@@ -84,6 +84,9 @@ _STATED_BY_RE = re.compile(
     r"noted|declared|reported|written|emphasi[sz]ed|stressed|underlined)\s+by\s+(?P<np>[^,_]{2,120}?)"
     r"(?=\s+(?:at|on|in|during|to|after|before|while|when|speaking)\b|\s*[,.;]|\s*$)"
 )
+_ASIDE_RE = re.compile(
+    r"^\s*(?:[a-z]+ing|asked|who|which|when|while|in|at|on)\b(?:(?!\bthat\b)[^_])*$"
+)
 _APPOSITIVE_RE = re.compile(r"^,\s+(?P<role>(?:the|a|an)\s+[^,.;_]{2,80}?)\s*(?=[.;]?$|,)", re.I)
 _RELAY_TAIL_RE = re.compile(r",\s+according to\s+(?P<np>[^,_]{2,80}?)[.\s]*$", re.I)
 _AS_SAYING_RE = re.compile(r"^\s+(?P<np>[^,_]{2,120}?)\s+as\s+(?:saying|telling\s+[^,._]+)")
@@ -211,7 +214,9 @@ def _cue_for_verb(body: str, m: str, base: int, verb: re.Match) -> Cue | None:
     # out" -> "Moscow"); a comma right before the verb closes an appositive ("Konstantin
     # Gavrilov, told") unless what precedes is a clause or a quotation ("..., said Lavrov").
     np_piece = None
-    for a, b in reversed(pieces):
+    for index, (a, b) in reversed(list(enumerate(pieces))):
+        if index and left[b : b + 1] == "," and _ASIDE_RE.match(left[a:b]):
+            continue  # "Ryabkov, speaking separately, said": an aside between subject and verb
         if tidy(left[a:b]):
             np_piece = (a, b)
             break
@@ -243,6 +248,7 @@ def _cue_for_verb(body: str, m: str, base: int, verb: re.Match) -> Cue | None:
     else:
         np_text, np_start = left[np_piece[0] : np_piece[1]], np_piece[0]
         subject_start = np_start
+    np_end = np_piece[1] if np_piece and not inverted and name not in {"quoted", "cited"} else 0
     np_start += len(np_text) - len(np_text.lstrip())
     np_text = np_text.strip()
     if not np_text or len(np_text.split()) > 16:
@@ -274,7 +280,7 @@ def _cue_for_verb(body: str, m: str, base: int, verb: re.Match) -> Cue | None:
             subject_start = a + len(m[a:b]) - len(m[a:b].lstrip())
             head = m[:subject_start].rstrip()
         cue.np_start = base + subject_start
-        cue.np = body[cue.np_start : base + verb.start()].strip(" ,")
+        cue.np = body[cue.np_start : base + np_end].strip(" ,")
     before = m[:subject_start].rstrip()
     opener_free = _OPENERS.sub("", before.replace("_", " _ ").strip(" ,"))
     clause_final = before.endswith((",", "_")) and ("_" in before or len(opener_free.split()) >= 3)

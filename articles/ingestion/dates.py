@@ -45,6 +45,8 @@ KIND_WORDS = {
 }
 # What a counterpart did at a meeting ("the Americans promised us"): such a statement is about
 # the latest meeting with exactly those parties. Nouns like "talks" alone are too loose.
+# The same words as content_words() returns them ("talks" -> "talk"), to compare like with like.
+_KIND_CONTENT_WORDS = {kind: content_words(" ".join(cue)) for kind, cue in KIND_WORDS.items()}
 INTERACTION_WORDS = {
     "promised", "volunteered", "agreed", "offered", "refused", "rejected", "pledged", "vowed",
     "assured", "handed", "conceded",
@@ -146,12 +148,25 @@ class EventMatcher:
     pub: datetime.date | None
 
     def kinds_in(self, words: set[str]) -> set[str]:
-        return {kind for kind, cue in KIND_WORDS.items() if words & cue}
+        """Event kinds the content words suggest ("talks" -> negotiation round or meeting)."""
+        return {kind for kind, cue in _KIND_CONTENT_WORDS.items() if words & cue}
 
     def at(self, phrase: str, cue: TimeCue | None, last_event: str | None) -> KnownEvent | None:
         """The event a phrase such as "a ceremony of receiving credentials" or "the talks" names."""
-        if _ANAPHOR_RE.match(phrase.strip()) and last_event and len(phrase.split()) <= 4:
+        anaphor = _ANAPHOR_RE.match(phrase.strip()) and len(phrase.split()) <= 4
+        if anaphor and last_event:
             return self.knowledge.events_by_slug.get(last_event)
+        if anaphor and self.pub:
+            # "after the talks" in a story of the day: the one such event of that day or the eve.
+            kinds = self.kinds_in(content_words(phrase))
+            day_before = self.pub - datetime.timedelta(days=1)
+            found = [
+                e
+                for e in self.knowledge.events
+                if e.kind in kinds and e.start_date <= self.pub and e.last_date >= day_before
+            ]
+            if len(found) == 1:
+                return found[0]
         words = content_words(phrase)
         kinds = self.kinds_in(words)
         best, best_score = None, 0

@@ -149,7 +149,7 @@ def extract(
         raw=raw,
         meta=meta,
         statements=statements,
-        speakers_new=list(reader.resolver.new.values()),
+        speakers_new=_speaking(reader.resolver.new.values(), statements),
         knowledge=knowledge,
         url=url,
         events=events,
@@ -260,6 +260,12 @@ class _Reader:
             # naming the person tells when.
             earlier = dates.time_cue(previous_text, self.pub)
             st.date = earlier.date if earlier else None
+
+
+def _speaking(new, statements) -> list[NewSpeaker]:
+    """The new speakers some statement is attributed to, in order of first appearance."""
+    used = {id(s.who.new) for s in statements if s.who and s.who.new}
+    return [person for person in new if id(person) in used]
 
 
 def _cue_for(q, cues):

@@ -44,6 +44,8 @@ NAME_TOKEN = r"[A-Z][a-z]+(?:[-’'][A-Z]?[a-z]+)?"
 _NAME_RE = re.compile(rf"(?<![\w-])({NAME_TOKEN}(?:\s+(?:[A-Z]\.\s+)?{NAME_TOKEN}){{1,3}})$")
 _NAME_ANYWHERE_RE = re.compile(rf"(?<![\w-])({NAME_TOKEN}(?:\s+{NAME_TOKEN}){{1,2}})(?![\w-])")
 NOT_NAMES = {
+    "That", "This", "These", "Those", "It", "He", "She", "They", "We", "There", "Here", "But",
+    "And", "However", "Meanwhile", "Also", "Then", "Still", "Yet", "Officials", "Sources",
     "Delegation", "Council", "Union", "Nations", "Alliance", "Organization", "Organisation",
     "Treaty", "Forces", "Army", "Navy", "Republic", "Federation", "Kingdom", "States", "News",
     "Agency", "Channel", "Security", "Control", "Arms", "Military", "Negotiations", "Talks",
