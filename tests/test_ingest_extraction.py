@@ -224,3 +224,18 @@ def test_gold_may_name_a_known_speaker_by_slug_name_or_alias(knowledge, tmp_path
         ]
         score_document(ex, gold_quotes(ex.body, gold), score)
         assert (score.speaker_right, score.speaker_total) == (1, 1)
+
+
+def test_guillemets_and_a_quotation_without_a_reporting_verb(knowledge):
+    text = (
+        "Zakharova slams EU\n\nRussian Foreign Ministry spokeswoman Maria Zakharova has blasted "
+        "the EU’s latest sanctions package, calling it «a road to nowhere».\n\n«Brussels keeps "
+        "punishing its own citizens,» Zakharova wrote on Telegram."
+    )
+    ex = extract(text, knowledge)
+    quotes = [(q["speaker"], q["kind"], q["text"]) for q in ex.as_json()["quotes"]]
+    assert quotes == [
+        ("Maria Zakharova", "partial", "a road to nowhere"),
+        ("Maria Zakharova", "direct", "Brussels keeps punishing its own citizens"),
+    ]
+    assert ex.statements[1].medium == "Telegram"

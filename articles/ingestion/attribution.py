@@ -163,6 +163,12 @@ def find_cues(body: str, start: int, end: int, quotes: list[tuple[int, int]]) ->
     return cues
 
 
+def subject_of(sentence: str) -> str | None:
+    """The noun phrase before the sentence's first verb-like word, if it has one."""
+    found = _SUBJECT_RE.match(sentence)
+    return found.group("np") if found else None
+
+
 def stated_by(
     body: str, previous: tuple[int, int], sentence: tuple[int, int], quotes
 ) -> Cue | None:

@@ -234,6 +234,8 @@ class _Reader:
                 if kind == "partial" and len(body[q.start : q.end].split()) < 4:
                     continue  # a phrase in quotation marks with nobody saying it
                 who = doc_who or _continuing(self.statements, index)
+                if who is None and kind == "partial":
+                    who = self._subject(sent)  # "Zakharova blasted it, calling it «...»"
                 kind = _kind(body, sent, q, who)
             st = Statement(q.start, q.end, kind, who, sent, index, cue=cue)
             if cue is None:
@@ -246,6 +248,14 @@ class _Reader:
                 st.basis.append("a quotation mark is missing in the source")
             found.append(st)
         return found
+
+    def _subject(self, sent: Span) -> Who | None:
+        """The person a sentence is about, when it quotes words without a reporting verb."""
+        found = attribution.subject_of(self.body[sent.start : sent.end])
+        if not found:
+            return None
+        who = self.resolver.resolve(found, sent.start, self.last, self.doc_context)
+        return who if who and who.kind in {"person", "institution"} else None
 
     def _date(self, st: Statement, previous_text: str) -> None:
         cue = st.cue
