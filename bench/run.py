@@ -54,7 +54,9 @@ def parse_args(argv):
     parser.add_argument("--deep", type=int, default=50, help="next links followed for deep pages")
     parser.add_argument("--floor-repeat", type=int, default=10)
     parser.add_argument("--max-paths", type=int, default=0, help="cap URLs per case (0: all)")
-    parser.add_argument("--pg-database", default="parley_bench")
+    parser.add_argument(
+        "--pg-database", help="default parley_bench, or parley_bench_smoke with --smoke"
+    )
     parser.add_argument("--reuse", action="store_true", help="keep databases of the right size")
     parser.add_argument("--smoke", action="store_true", help="20,000 quotes, 2 s per case")
     parser.add_argument("--results", type=Path, help="also write the table to this Markdown file")
@@ -65,6 +67,8 @@ def parse_args(argv):
         args.deep = min(args.deep, 10)
         args.floor_repeat = 1
         args.max_paths = args.max_paths or 3
+    # The smoke test never overwrites the full-size corpus.
+    args.pg_database = args.pg_database or ("parley_bench_smoke" if args.smoke else "parley_bench")
     if args.sqlite_quotes is None:
         args.sqlite_quotes = args.quotes
     return args
