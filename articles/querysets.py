@@ -86,6 +86,13 @@ class QuoteQuerySet(models.QuerySet):
             "speaker", "speaker__party", "event", "article", "article__outlet", "relayed_by"
         )
 
+    def same_statement_as(self, quote):
+        """Other reports of ``quote``'s statement: its canonical quote and all linked to it."""
+        canonical = quote.same_as_id or quote.pk
+        return self.filter(models.Q(pk=canonical) | models.Q(same_as_id=canonical)).exclude(
+            pk=quote.pk
+        )
+
     def by_speaker(self, *speakers):
         return self.filter(speaker__in=speakers)
 

@@ -96,6 +96,10 @@ def quote_detail(request, pk):
         "context_before": before,
         "context_after": after,
         "anchor": anchor_id(quote),
+        # The same statement in other outlets' words (linked by ingestion's deduplication).
+        "also_reported": Quote.objects.with_relations()
+        .same_statement_as(quote)
+        .order_by("article__published", "pk"),
     }
     return render(request, "articles/quote_detail.html", context)
 

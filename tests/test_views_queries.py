@@ -31,7 +31,7 @@ PAGES = [
     ("/quotes/?sort=oldest&after=2021-12-19.24", 8),
     ("/quotes/?date_from=banana", 6),  # no result query, facets for the form
     ("/quotes/?q=guarantees", 10),  # + highlight of the shown rows, speaker suggestions
-    ("/quotes/45/", 1),
+    ("/quotes/45/", 2),
     ("/articles/", 6),  # count, dated and undated rows, their events, outlet and event menus
     ("/articles/?q=guarantees", 6),
     (f"/articles/{RT}/", 3),  # article, its statements, its events

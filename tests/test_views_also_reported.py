@@ -1,0 +1,31 @@
+"""A statement reported by several outlets shows the other reports on its page."""
+
+from http import HTTPStatus
+
+from articles.models import Quote
+
+
+def test_linked_reports_list_each_other(archive, client):
+    # Two reports of Putin's demand for legal guarantees: TASS (Dec 6) and TASS again (Dec 19).
+    canonical = Quote.objects.get(text__startswith="legal guarantees are exactly")
+    other = Quote.objects.get(text__startswith="Russia needs legally binding guarantees")
+    other.same_as = canonical
+    other.save()
+
+    page = client.get(canonical.get_absolute_url())
+    assert page.status_code == HTTPStatus.OK
+    assert [q.pk for q in page.context["also_reported"]] == [other.pk]
+    html = page.content.decode()
+    assert "Also reported by" in html
+    assert f'<a href="/quotes/{other.pk}/">TASS, 19 December 2021</a>' in html
+
+    page = client.get(other.get_absolute_url())
+    assert [q.pk for q in page.context["also_reported"]] == [canonical.pk]
+    assert f'<a href="/quotes/{canonical.pk}/">TASS, 6 December 2021</a>' in page.content.decode()
+
+
+def test_an_unlinked_statement_has_no_section(archive, client):
+    quote = Quote.objects.get(text="other means")
+    page = client.get(quote.get_absolute_url())
+    assert list(page.context["also_reported"]) == []
+    assert "Also reported by" not in page.content.decode()
