@@ -3,25 +3,37 @@
 A facet counts, for each option, the statements that option would give with all the *other*
 current filters applied (its own filter left out), so a reader sees what choosing it would give,
 not only the option already chosen. One grouped query per facet, whatever the number of rows.
+
+Each facet groups on a column of the quote row itself (``speaker_id``, ``event_id``, ``kind``)
+or of one joined row (the speaker's party, the event's format, the article's outlet), and joins
+the label table only to the twenty groups it keeps: joining labels before grouping cost 5-10
+times more at a million quotes (docs/scaling.md). Counting a large set still takes time, so all
+facet queries of a page share a time budget (FACET_BUDGET_MS, setting PARLEY_FACET_BUDGET_MS):
+a facet that does not finish inside it is shown without counts and says so, never with a guess.
 """
 
 from __future__ import annotations
 
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.db import OperationalError, connections, transaction
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import QueryDict
 
-from articles.models import NegotiationFormat, Quote
+from articles.models import Event, NegotiationFormat, Outlet, Party, Quote, Speaker
 
 FACET_LIMIT = 20
+FACET_BUDGET_MS = getattr(settings, "PARLEY_FACET_BUDGET_MS", 60)
 
 
 @dataclass
 class Option:
     value: str
     label: str
-    count: int
+    count: int | None  # None: not counted in time (see Facet.timed_out)
     selected: bool
 
 
@@ -32,86 +44,187 @@ class Facet:
     multiple: bool
     options: list[Option] = field(default_factory=list)
     errors: list = field(default_factory=list)
+    timed_out: bool = False  # counting ran out of the page's time budget
 
 
 @dataclass(frozen=True)
 class FacetSpec:
     name: str
-    value: str  # the grouped column, e.g. "speaker__slug"
-    label_fields: tuple[str, ...]
+    group: str  # the grouped value, a column of the quote or of one joined row
+    labels: type | None = None  # the model whose slug and name label a grouped id
     multiple: bool = False
+    choices: type | None = None  # the TextChoices labelling a grouped value
 
-    def label(self, row) -> str:
-        if self.name == "format":
-            return NegotiationFormat(row[self.value]).label
-        if self.name == "kind":
-            return Quote.Kind(row[self.value]).label
-        return next((row[f] for f in self.label_fields if row[f]), row[self.value])
+    def option(self, key, label_row: tuple | None, count, selected) -> Option:
+        if self.labels is None:
+            return Option(key, self.choices(key).label, count, selected)
+        slug, *names = label_row
+        return Option(slug, next((n for n in names if n), slug), count, selected)
 
 
 QUOTE_FACETS = [
-    FacetSpec("speaker", "speaker__slug", ("speaker__name",), multiple=True),
-    FacetSpec(
-        "party",
-        "speaker__party__slug",
-        ("speaker__party__short_name", "speaker__party__name"),
-        multiple=True,
-    ),
-    FacetSpec("format", "event__format", ()),
-    FacetSpec("event", "event__slug", ("event__name",)),
-    FacetSpec("outlet", "article__outlet__slug", ("article__outlet__name",)),
-    FacetSpec("kind", "kind", ()),
+    FacetSpec("speaker", "speaker", Speaker, multiple=True),
+    FacetSpec("party", "speaker__party", Party, multiple=True),
+    FacetSpec("format", "event__format", choices=NegotiationFormat),
+    FacetSpec("event", "event", Event),
+    FacetSpec("outlet", "article__outlet", Outlet),
+    FacetSpec("kind", "kind", choices=Quote.Kind),
 ]
+LABEL_COLUMNS = {Party: ("slug", "short_name", "name")}
 
 
-def _selected_values(filterset, name) -> list[str]:
+def _selected(filterset, name) -> list:
+    """The chosen options of ``name``: model instances or choice values."""
     value = filterset.form.cleaned_data.get(name) if filterset.is_valid() else None
     if value in (None, ""):
         return []
-    values = value if isinstance(value, list | tuple) or hasattr(value, "model") else [value]
-    return [getattr(v, "slug", v) for v in values]
+    return list(value) if isinstance(value, list | tuple) or hasattr(value, "model") else [value]
+
+
+def _key(value):
+    return getattr(value, "pk", value)
+
+
+def _slug(value) -> str:
+    return getattr(value, "slug", value)
+
+
+def _count_options(spec: FacetSpec, qs, selected: list, limit: int) -> list[Option]:
+    """One query: the ``limit`` largest groups (chosen ones first), labelled after grouping."""
+    keys = [_key(v) for v in selected]
+    # Chosen options sort first so they fall inside the limit and show their true count.
+    chosen_first = Case(
+        When(**{f"{spec.group}__in": keys}, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    grouped = (
+        qs.order_by()
+        .filter(**{f"{spec.group}__isnull": False})
+        .values(spec.group)
+        # COUNT(*), not COUNT(DISTINCT): no filter joins a to-many relation, so no row repeats.
+        .annotate(n=Count("pk"), chosen=chosen_first)
+        .order_by("chosen", "-n", spec.group)[:limit]
+    )
+    chosen = set(keys)
+    if spec.labels is None:
+        return [
+            spec.option(row[spec.group], None, row["n"], row[spec.group] in chosen)
+            for row in grouped
+        ]
+    sql, params = grouped.query.sql_with_params()
+    meta = spec.labels._meta
+    columns = LABEL_COLUMNS.get(spec.labels, ("slug", "name"))
+    names = ", ".join(f'l."{meta.get_field(c).column}"' for c in columns)
+    # The label table joins the kept groups only (a CTE column list works on both databases).
+    labelled = (
+        f"WITH g(k, n, chosen) AS ({sql}) SELECT g.k, g.n, {names} "
+        f'FROM g JOIN "{meta.db_table}" l ON l."{meta.pk.column}" = g.k'
+    )
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(labelled, params)
+        rows = cursor.fetchall()
+    return [spec.option(k, tuple(labels), n, k in chosen) for k, n, *labels in rows]
 
 
 def quote_facets(filterset, base_queryset, *, limit: int = FACET_LIMIT) -> list[Facet]:
-    """The facets of the quote FilterSet's fields, counted on the filtered set."""
-    facets = []
+    """The facets of the quote FilterSet's fields, counted on the filtered set in a time budget."""
     valid = filterset.is_valid()
-    for spec in QUOTE_FACETS:
-        if spec.name not in filterset.filters:
-            continue
-        selected = _selected_values(filterset, spec.name)
+    specs = [spec for spec in QUOTE_FACETS if spec.name in filterset.filters]
+    selected = {spec.name: _selected(filterset, spec.name) for spec in specs}
+
+    def count(spec):
         qs = (
             filterset.filter_queryset(base_queryset, exclude={spec.name})
             if valid
             else base_queryset
         )
-        # Chosen options sort first so they fall inside the limit and show their true count.
-        chosen_first = Case(
-            When(**{f"{spec.value}__in": selected}, then=Value(0)),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
-        rows = (
-            qs.filter(**{f"{spec.value}__isnull": False})
-            .values(spec.value, *spec.label_fields)
-            # COUNT(*), not COUNT(DISTINCT): no filter joins a to-many relation, so no row repeats.
-            .annotate(n=Count("pk"), chosen=chosen_first)
-            .order_by("chosen", "-n", spec.value)[:limit]
-        )
+        return _count_options(spec, qs, selected[spec.name], limit)
+
+    counted = within_budget(base_queryset.db, [(spec.name, spec) for spec in specs], count)
+    facets = []
+    for spec in specs:
         facet = Facet(spec.name, filterset.filters[spec.name].label, spec.multiple)
         facet.errors = filterset.form.errors.get(spec.name, [])
-        seen = set()
-        for row in rows:
-            value = row[spec.value]
-            seen.add(value)
-            facet.options.append(Option(value, spec.label(row), row["n"], value in selected))
-        facet.options.sort(key=lambda o: (-o.count, o.label))
-        # A chosen option the other filters leave empty still shows, with its zero.
-        for value in selected:
-            if value not in seen:
-                facet.options.append(Option(value, _label_of(filterset, spec.name, value), 0, True))
+        options = counted.get(spec.name)
+        chosen = [_slug(v) for v in selected[spec.name]]
+        if options is None:
+            facet.timed_out = True
+            facet.options = _uncounted(spec, filterset, chosen)
+        else:
+            facet.options = sorted(options, key=lambda o: (-o.count, o.label))
+            # A chosen option the other filters leave empty still shows, with its zero.
+            seen = {o.value for o in options}
+            facet.options += [
+                Option(v, _label_of(filterset, spec.name, v), 0, True)
+                for v in chosen
+                if v not in seen
+            ]
         facets.append(facet)
     return facets
+
+
+def _uncounted(spec: FacetSpec, filterset, chosen: list[str]) -> list[Option]:
+    """A facet's options without counts: every fixed choice, or the chosen rows."""
+    if spec.choices is not None:
+        return [Option(v, str(label), None, v in chosen) for v, label in spec.choices.choices]
+    return [Option(v, _label_of(filterset, spec.name, v), None, True) for v in chosen]
+
+
+def within_budget(alias: str, tasks: list, run, *, budget_ms: float | None = None) -> dict:
+    """{name: run(task)} for the tasks that finish inside the budget, in order; the rest left out.
+
+    PostgreSQL stops a query at ``statement_timeout``, set in a savepoint so that cancelling it
+    leaves the request's transaction usable; SQLite's progress handler interrupts it. Each
+    block's timeout is what remained of the budget when it started.
+    """
+    budget_ms = FACET_BUDGET_MS if budget_ms is None else budget_ms
+    deadline = time.monotonic() + budget_ms / 1000
+    done: dict = {}
+    pending = list(tasks)
+    while pending:
+        remaining_ms = (deadline - time.monotonic()) * 1000
+        if remaining_ms < 1:
+            break
+        try:
+            with _time_limit(connections[alias], remaining_ms, deadline):
+                while pending:
+                    if time.monotonic() >= deadline:
+                        return done
+                    name, task = pending[0]
+                    done[name] = run(task)
+                    pending.pop(0)
+        except OperationalError as error:
+            if not _was_cancelled(error):
+                raise
+            pending.pop(0)  # the task that ran out of time; the rest try with what remains
+    return done
+
+
+@contextmanager
+def _time_limit(connection, ms: float, deadline: float):
+    if connection.vendor == "postgresql":
+        with transaction.atomic(using=connection.alias):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(int(ms))])
+            yield
+        return
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        raw = connection.connection
+        raw.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
+        try:
+            yield
+        finally:
+            raw.set_progress_handler(None, 0)
+        return
+    yield
+
+
+def _was_cancelled(error: OperationalError) -> bool:
+    cause = error.__cause__
+    # 57014: query_canceled (statement_timeout); SQLite says "interrupted".
+    return getattr(cause, "sqlstate", None) == "57014" or "interrupted" in str(error)
 
 
 def _label_of(filterset, name, value) -> str:

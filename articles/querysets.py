@@ -86,6 +86,16 @@ class QuoteQuerySet(models.QuerySet):
             "speaker", "speaker__party", "event", "article", "article__outlet", "relayed_by"
         )
 
+    def for_listing(self):
+        """``with_relations`` without the columns no list shows: article bodies and vectors.
+
+        An article body averages several kilobytes; a page of twenty quotes would read them all
+        (and their search vectors) only to throw them away. Detail pages keep the full rows.
+        """
+        return self.with_relations().defer(
+            "search_vector", "article__body", "article__raw_text", "article__search_vector"
+        )
+
     def same_statement_as(self, quote):
         """Other reports of ``quote``'s statement: its canonical quote and all linked to it."""
         canonical = quote.same_as_id or quote.pk
@@ -116,8 +126,8 @@ class QuoteQuerySet(models.QuerySet):
     def oldest_first(self):
         return self.order_by(models.F("said_on").asc(nulls_last=True), "id")
 
-    def search(self, query: str):
+    def search(self, query: str, *, article_tier: bool | None = None):
         """Full-text search; all database-specific detail lives in articles.search."""
         from articles import search
 
-        return search.search_quotes(self, query)
+        return search.search_quotes(self, query, article_tier=article_tier)

@@ -16,7 +16,9 @@ the same clean query:
 - PostgreSQL gets it re-serialised for ``SearchQuery(search_type="websearch")`` against the
   trigger-maintained ``search_vector`` columns (migrations 0003-0004: quote text A, speaker name
   and aliases B, article headline C; the article body is matched through the article's own
-  vector, ranked as D, so it is indexed once per article rather than once per quote).
+  vector, ranked as D, so it is indexed once per article rather than once per quote). The
+  body tier joins the results only while the quotes' own matches number fewer than
+  RESULT_COUNT_CAP (see ``search_quotes``).
 - SQLite gets an FTS5 MATCH expression in which every term is an FTS5 string, so no user input
   is ever read as FTS5 syntax, ranked by the same column weights (see ``_Fts5Rank``).
 Known differences: SQLite's porter stemmer is the original Porter algorithm and PostgreSQL's
@@ -56,6 +58,7 @@ __all__ = [
     "highlight_articles",
     "highlight_quotes",
     "marks_to_html",
+    "needs_article_tier",
     "parse_query",
     "search_articles",
     "search_quotes",
@@ -140,19 +143,28 @@ def _rank(vector: str, parsed: ParsedQuery):
     return Coalesce(rank, Value(0.0), output_field=FloatField())
 
 
-def search_quotes(queryset, query: str):
+def search_quotes(queryset, query: str, *, article_tier: bool | None = None):
     """Quotes matching ``query`` with a ``rank``; ``none()`` when there is nothing to search.
 
-    A quote matches when its own index (text A, speaker names B, headline C) matches, or when
-    its article's index (headline, standfirst, body) does; the second ranks ARTICLE_WEIGHT
-    times lower. Article bodies are indexed once per article, not copied into every quote.
+    A quote matches when its own index (text A, speaker names B, headline C) matches. When
+    fewer than RESULT_COUNT_CAP quotes of ``queryset`` match that way, quotes whose article's
+    index (headline, standfirst, body) matches are added too, ranked ARTICLE_WEIGHT lower: pages
+    show only the best RESULT_COUNT_CAP rows, so past that number a body-only match, which ranks
+    last, could never be shown, and adding every quote of every matching article (62,000 rows
+    for a mid-frequency word at 1M quotes) would defeat the index. ``article_tier`` forces the
+    choice; None decides with one capped count (``needs_article_tier``).
     """
     parsed = parse_query(query)
     if not parsed:
         return _nothing(queryset)
+    if article_tier is None:
+        article_tier = needs_article_tier(queryset, query)
     model = queryset.model
     if _vendor(queryset) == "postgresql":
         search_query = _search_query(parsed)
+        rank = _rank("search_vector", parsed)
+        if not article_tier:
+            return queryset.filter(search_vector=search_query).annotate(rank=rank)
         own = model.objects.filter(search_vector=search_query).order_by().values("pk")
         via = model.objects.filter(article__search_vector=search_query).order_by().values("pk")
         # The article tier is membership in one list of matching articles, as on SQLite: read
@@ -167,16 +179,26 @@ def search_quotes(queryset, query: str):
             default=Value(0.0),
             output_field=FloatField(),
         )
-        rank = _rank("search_vector", parsed) + article_tier
-        return queryset.filter(pk__in=own.union(via)).annotate(rank=rank)
+        return queryset.filter(pk__in=own.union(via)).annotate(rank=rank + article_tier)
     table, columns = _FTS5["quote"]
     article_table = _FTS5["article"][0]
     match = parsed.fts5()
     own = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", (match,))
+    if not article_tier:
+        return queryset.filter(pk__in=own).annotate(rank=_Fts5Rank(table, columns, parsed))
     via = RawSQL(f"SELECT rowid FROM {article_table} WHERE {article_table} MATCH %s", (match,))
     return queryset.filter(Q(pk__in=own) | Q(article_id__in=via)).annotate(
         rank=_Fts5Rank(table, columns, parsed, article_weight=ARTICLE_WEIGHT)
     )
+
+
+def needs_article_tier(queryset, query: str) -> bool:
+    """Whether fewer than RESULT_COUNT_CAP quotes of ``queryset`` match ``query`` themselves.
+
+    One query that stops at the cap (through the full-text index), whatever the archive size.
+    """
+    own = search_quotes(queryset, query, article_tier=False)
+    return own.order_by().values("pk")[:RESULT_COUNT_CAP].count() < RESULT_COUNT_CAP
 
 
 def search_articles(queryset, query: str):

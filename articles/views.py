@@ -49,7 +49,7 @@ def quote_listing(request, base, *, fixed=None, size=PAGE_SIZE) -> dict:
             export_query.setlist(name, [value])
     context = {"filterset": filterset, "form": filterset.form, "export_query": export_query}
     if filterset.is_valid():
-        page = paginate(filterset, filterset.qs.with_relations(), size=size)
+        page = paginate(filterset, filterset.qs.for_listing(), size=size)
         if filterset.query:
             search.highlight_quotes(page.rows, filterset.query)
             context["suggestions"] = list(search.suggest_speakers(filterset.query)[:5])
@@ -73,7 +73,7 @@ def home(request):
         # The first page of the keyset walk: an index scan, where ORDER BY ... NULLS LAST
         # would sort the whole table.
         "latest_quotes": keyset_page(
-            Quote.objects.with_relations(), key="said_on", descending=True, size=5
+            Quote.objects.for_listing(), key="said_on", descending=True, size=5
         ).rows,
     }
     return render(request, "articles/home.html", context)

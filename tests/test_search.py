@@ -347,3 +347,18 @@ def test_search_uses_the_full_text_index(archive):
         else:
             plan = qs.explain()
             assert "VIRTUAL TABLE INDEX" in plan and "articles_quote_fts" in plan
+
+
+def test_article_body_matches_join_only_below_the_result_cap(archive, monkeypatch):
+    # "legally binding": 4 quotes say it, 30 more are in articles whose body does. With a cap of
+    # 4 the quotes' own matches fill it, so the body-only tier could never be shown and is left
+    # out (of the rows, the count and the facets alike).
+    monkeypatch.setattr(search, "RESULT_COUNT_CAP", 5)
+    assert search.needs_article_tier(Quote.objects.all(), "legally binding")
+    assert len(ranked("legally binding")) == 34
+    monkeypatch.setattr(search, "RESULT_COUNT_CAP", 4)
+    assert not search.needs_article_tier(Quote.objects.all(), "legally binding")
+    assert set(ranked("legally binding")) == {26, 30, 31, 37}
+    # Decided within the queryset searched: two of Lavrov's own quotes say it.
+    lavrov = Quote.objects.filter(speaker__slug="sergey-lavrov")
+    assert search.needs_article_tier(lavrov, "legally binding")

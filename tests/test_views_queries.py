@@ -7,6 +7,10 @@ one, never more than that.
 Each URL is measured on the curated archive and again after adding many speakers, events and
 statements: the numbers must be the same and must equal the figure pinned here (the figures are
 listed in the lead's note for issue 3).
+
+On PostgreSQL the facet queries run in a savepoint that sets their time limit (statement_timeout,
+articles/facets.py): three statements more on a page with facets (SAVEPOINT, set_config,
+RELEASE); outside a test's transaction the savepoint is a plain BEGIN/COMMIT and one statement.
 """
 
 import datetime
@@ -30,7 +34,9 @@ PAGES = [
     (f"/quotes/?party=russia&party=nato&event={NRC}&outlet=tass&kind=direct", 12),
     ("/quotes/?sort=oldest&after=2021-12-19.24", 8),
     ("/quotes/?date_from=banana", 6),  # no result query, facets for the form
-    ("/quotes/?q=guarantees", 10),  # + highlight of the shown rows, speaker suggestions
+    # + highlight of the shown rows, speaker suggestions, and the capped count of the quotes'
+    # own matches that decides whether article-body matches join (articles/search.py)
+    ("/quotes/?q=guarantees", 11),
     ("/quotes/45/", 2),
     ("/articles/", 6),  # count, dated and undated rows, their events, outlet and event menus
     ("/articles/?q=guarantees", 6),
@@ -99,10 +105,17 @@ def grown(archive):
     assert Quote.objects.count() == 52 + 90
 
 
+BUDGET_QUERIES = 3 if connection.vendor == "postgresql" else 0
+
+
 def count_queries(client, url) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
-    return response.status_code, len(queries)
+    budget = [
+        q for q in queries if q["sql"].startswith(("SAVEPOINT", "RELEASE", "SELECT set_config"))
+    ]
+    assert len(budget) == (BUDGET_QUERIES if "facets" in (response.context or {}) else 0)
+    return response.status_code, len(queries) - len(budget)
 
 
 @pytest.mark.parametrize(("url", "expected"), PAGES)

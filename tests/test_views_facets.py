@@ -1,0 +1,84 @@
+"""Facet counts within a time budget: a facet that cannot be counted in time says so.
+
+Counting a large filtered set (a million quotes) takes longer than a page may spend, so the facet
+queries share a budget (articles/facets.py). Past it a facet shows its options without counts and
+a notice, never a wrong number and never an error; the rest of the page is unchanged.
+"""
+
+import time
+from http import HTTPStatus
+
+import pytest
+from django.db import connection
+
+from articles import facets
+from articles.models import Quote
+
+URL = "/quotes/"
+
+
+def facet(response, name):
+    return next(f for f in response.context["facets"] if f.name == name)
+
+
+def test_facets_inside_the_budget_are_counted(archive, client):
+    response = client.get(f"{URL}?speaker=sergey-lavrov")
+    assert not any(f.timed_out for f in response.context["facets"])
+    assert "Counts not shown" not in response.text
+
+
+def test_facets_past_the_budget_show_no_counts_and_say_so(archive, client, monkeypatch):
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
+    response = client.get(
+        f"{URL}?speaker=sergey-lavrov&date_from=2022-01&date_to=2022-01&kind=direct"
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert all(f.timed_out for f in response.context["facets"])
+    # The rows and their count do not depend on the facets.
+    assert response.context["page"].count == 4  # as counted in tests/test_views_quotes.py
+    # Chosen options stay chosen; fixed choices are all offered, without a count.
+    speaker = facet(response, "speaker")
+    assert [(o.value, o.count, o.selected) for o in speaker.options] == [
+        ("sergey-lavrov", None, True)
+    ]
+    kind = facet(response, "kind")
+    assert [(o.value, o.count, o.selected) for o in kind.options] == [
+        (value, None, value == "direct") for value in Quote.Kind.values
+    ]
+    assert facet(response, "outlet").options == []
+    text = response.text
+    assert text.count("Counts not shown: too many statements to count quickly.") == 6
+    assert '<option value="direct" selected>Direct quotation</option>' in text
+    assert "No outlet within these filters." not in text
+
+
+def slow_query():
+    """A query that runs for seconds on either database."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_sleep(3)")
+        else:
+            cursor.execute(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                "WHERE i < 100000000) SELECT count(*) FROM n"
+            )
+        return cursor.fetchall()
+
+
+@pytest.mark.django_db
+def test_a_query_past_the_budget_is_cancelled_without_an_error():
+    tasks = [("slow", slow_query), ("count", Quote.objects.count)]
+    start = time.monotonic()
+    # The slow query is stopped at the budget, which leaves no time for the next one.
+    done = facets.within_budget("default", tasks, lambda task: task(), budget_ms=200)
+    assert done == {}
+    assert time.monotonic() - start < 2
+    # The request's transaction is still usable.
+    assert Quote.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_nothing_runs_once_the_budget_is_spent():
+    calls = []
+    done = facets.within_budget("default", [("a", 1), ("b", 2)], calls.append, budget_ms=0)
+    assert done == {} and calls == []
