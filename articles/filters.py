@@ -203,9 +203,9 @@ class QuoteFilterSet(ArchiveFilterSet):
 
         # Whether article-body matches join the results is decided once, on the page's base
         # set, so the rows, the count and every facet count the same result set.
-        if getattr(self, "_article_tier", None) is None:
-            self._article_tier = search.needs_article_tier(self.queryset, value)
-        return qs.search(value, article_tier=self._article_tier)
+        if getattr(self, "article_tier", None) is None:
+            self.article_tier = search.article_tier_for(self.queryset, value)
+        return qs.search(value, article_tier=self.article_tier)
 
     # An empty multiple choice cleans to ``none()``, which django-filter does not treat as empty.
     def filter_speaker(self, qs, name, value):

@@ -126,7 +126,7 @@ class QuoteQuerySet(models.QuerySet):
     def oldest_first(self):
         return self.order_by(models.F("said_on").asc(nulls_last=True), "id")
 
-    def search(self, query: str, *, article_tier: bool | None = None):
+    def search(self, query: str, *, article_tier=None):
         """Full-text search; all database-specific detail lives in articles.search."""
         from articles import search
 

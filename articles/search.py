@@ -18,7 +18,7 @@ the same clean query:
   and aliases B, article headline C; the article body is matched through the article's own
   vector, ranked as D, so it is indexed once per article rather than once per quote). The
   body tier joins the results only while the quotes' own matches number fewer than
-  RESULT_COUNT_CAP (see ``search_quotes``).
+  RESULT_COUNT_CAP, and only when the matching articles are found in time (``article_tier_for``).
 - SQLite gets an FTS5 MATCH expression in which every term is an FTS5 string, so no user input
   is ever read as FTS5 syntax, ranked by the same column weights (see ``_Fts5Rank``).
 Known differences: SQLite's porter stemmer is the original Porter algorithm and PostgreSQL's
@@ -57,8 +57,9 @@ __all__ = [
     "count_capped",
     "highlight_articles",
     "highlight_quotes",
+    "ArticleTier",
+    "article_tier_for",
     "marks_to_html",
-    "needs_article_tier",
     "parse_query",
     "search_articles",
     "search_quotes",
@@ -143,62 +144,93 @@ def _rank(vector: str, parsed: ParsedQuery):
     return Coalesce(rank, Value(0.0), output_field=FloatField())
 
 
-def search_quotes(queryset, query: str, *, article_tier: bool | None = None):
+@dataclass(frozen=True)
+class ArticleTier:
+    """The articles whose text adds their quotes to a search (the body tier, ranked last)."""
+
+    article_ids: tuple[int, ...] = ()
+    # Why the tier is empty although the quotes' own matches did not fill the cap: "" (it is
+    # not), "slow" (finding the articles ran past ARTICLE_TIER_BUDGET_MS) or "many" (more than
+    # ARTICLE_TIER_MAX articles match).
+    left_out: str = ""
+
+    @property
+    def notices(self) -> list[str]:
+        if not self.left_out:
+            return []
+        why = "took too long" if self.left_out == "slow" else "matched too many articles"
+        return [
+            "Statements found only through the text of their article are not included: that "
+            f"part of the search {why}. Search the articles for it, or narrow the words."
+        ]
+
+
+# Finding the articles whose text matches is bounded in time and in size: a phrase of common
+# words is checked against every article holding both words (0.3 s at 300,000 quotes).
+ARTICLE_TIER_BUDGET_MS = 40
+ARTICLE_TIER_MAX = 1000
+
+
+def search_quotes(queryset, query: str, *, article_tier: ArticleTier | None = None):
     """Quotes matching ``query`` with a ``rank``; ``none()`` when there is nothing to search.
 
-    A quote matches when its own index (text A, speaker names B, headline C) matches. When
-    fewer than RESULT_COUNT_CAP quotes of ``queryset`` match that way, quotes whose article's
-    index (headline, standfirst, body) matches are added too, ranked ARTICLE_WEIGHT lower: pages
-    show only the best RESULT_COUNT_CAP rows, so past that number a body-only match, which ranks
-    last, could never be shown, and adding every quote of every matching article (62,000 rows
-    for a mid-frequency word at 1M quotes) would defeat the index. ``article_tier`` forces the
-    choice; None decides with one capped count (``needs_article_tier``).
+    A quote matches when its own index (text A, speaker names B, headline C) matches, or when
+    its article is one of ``article_tier``'s (its headline, standfirst or body matches), ranked
+    ARTICLE_WEIGHT lower. None asks ``article_tier_for`` (at most two bounded queries).
     """
     parsed = parse_query(query)
     if not parsed:
         return _nothing(queryset)
     if article_tier is None:
-        article_tier = needs_article_tier(queryset, query)
-    model = queryset.model
+        article_tier = article_tier_for(queryset, query)
+    ids = list(article_tier.article_ids)
     if _vendor(queryset) == "postgresql":
-        search_query = _search_query(parsed)
+        matches = Q(search_vector=_search_query(parsed))
         rank = _rank("search_vector", parsed)
-        if not article_tier:
-            return queryset.filter(search_vector=search_query).annotate(rank=rank)
-        own = model.objects.filter(search_vector=search_query).order_by().values("pk")
-        via = model.objects.filter(article__search_vector=search_query).order_by().values("pk")
-        # The article tier is membership in one list of matching articles, as on SQLite: read
-        # per row, the article's whole vector would be loaded once for each of its quotes.
-        articles = (
-            _article_model()
-            .objects.filter(search_vector=_search_query(parsed, positive_only=True))
-            .values("pk")
-        )
-        article_tier = Case(
-            When(article_id__in=articles, then=Value(ARTICLE_WEIGHT)),
-            default=Value(0.0),
-            output_field=FloatField(),
-        )
-        return queryset.filter(pk__in=own.union(via)).annotate(rank=rank + article_tier)
+        if ids:
+            # Two index lookups OR-ed in one bitmap: the GIN index and quote_article_start_idx.
+            matches |= Q(article_id__in=ids)
+            rank += Case(
+                When(article_id__in=ids, then=Value(ARTICLE_WEIGHT)),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
+        return queryset.filter(matches).annotate(rank=rank)
     table, columns = _FTS5["quote"]
-    article_table = _FTS5["article"][0]
-    match = parsed.fts5()
-    own = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", (match,))
-    if not article_tier:
+    own = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", (parsed.fts5(),))
+    if not ids:
         return queryset.filter(pk__in=own).annotate(rank=_Fts5Rank(table, columns, parsed))
-    via = RawSQL(f"SELECT rowid FROM {article_table} WHERE {article_table} MATCH %s", (match,))
-    return queryset.filter(Q(pk__in=own) | Q(article_id__in=via)).annotate(
+    return queryset.filter(Q(pk__in=own) | Q(article_id__in=ids)).annotate(
         rank=_Fts5Rank(table, columns, parsed, article_weight=ARTICLE_WEIGHT)
     )
 
 
-def needs_article_tier(queryset, query: str) -> bool:
-    """Whether fewer than RESULT_COUNT_CAP quotes of ``queryset`` match ``query`` themselves.
+def article_tier_for(queryset, query: str) -> ArticleTier:
+    """The body tier of a search of ``queryset``: empty once its own matches fill the cap.
 
-    One query that stops at the cap (through the full-text index), whatever the archive size.
+    Pages show the best RESULT_COUNT_CAP rows and body-only matches rank last, so past the cap
+    they could not be shown; adding every quote of every matching article (62,000 rows for a
+    mid-frequency word at 1M quotes) would also defeat the index. Below the cap the matching
+    articles are listed within a time budget; when that fails the tier is left out and says so.
     """
-    own = search_quotes(queryset, query, article_tier=False)
-    return own.order_by().values("pk")[:RESULT_COUNT_CAP].count() < RESULT_COUNT_CAP
+    from articles.facets import within_budget
+
+    parsed = parse_query(query)
+    if not parsed:
+        return ArticleTier()
+    own = search_quotes(queryset, query, article_tier=ArticleTier())
+    if own.order_by().values("pk")[:RESULT_COUNT_CAP].count() >= RESULT_COUNT_CAP:
+        return ArticleTier()
+    articles = search_articles(_article_model().objects.all(), query).order_by()
+    ids = articles.values_list("pk", flat=True)[: ARTICLE_TIER_MAX + 1]
+    found = within_budget(
+        articles.db, [("ids", ids)], lambda qs: list(qs), budget_ms=ARTICLE_TIER_BUDGET_MS
+    ).get("ids")
+    if found is None:
+        return ArticleTier(left_out="slow")
+    if len(found) > ARTICLE_TIER_MAX:
+        return ArticleTier(left_out="many")
+    return ArticleTier(tuple(sorted(found)))
 
 
 def search_articles(queryset, query: str):

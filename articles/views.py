@@ -53,7 +53,10 @@ def quote_listing(request, base, *, fixed=None, size=PAGE_SIZE) -> dict:
         if filterset.query:
             search.highlight_quotes(page.rows, filterset.query)
             context["suggestions"] = list(search.suggest_speakers(filterset.query)[:5])
-            context["notices"] = search.parse_query(filterset.query).notices
+            tier = getattr(filterset, "article_tier", None)
+            context["notices"] = search.parse_query(filterset.query).notices + (
+                tier.notices if tier else []
+            )
         context["page"] = page
         context["summary"] = summary(filterset, request.GET)
     context["facets"] = quote_facets(filterset, base)

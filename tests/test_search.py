@@ -350,15 +350,37 @@ def test_search_uses_the_full_text_index(archive):
 
 
 def test_article_body_matches_join_only_below_the_result_cap(archive, monkeypatch):
-    # "legally binding": 4 quotes say it, 30 more are in articles whose body does. With a cap of
+    # "legally binding": 4 quotes say it, 30 more are in articles whose text does. With a cap of
     # 4 the quotes' own matches fill it, so the body-only tier could never be shown and is left
-    # out (of the rows, the count and the facets alike).
+    # out (of the rows, the count and the facets alike), without a notice: it is the rule.
     monkeypatch.setattr(search, "RESULT_COUNT_CAP", 5)
-    assert search.needs_article_tier(Quote.objects.all(), "legally binding")
+    assert search.article_tier_for(Quote.objects.all(), "legally binding").article_ids
     assert len(ranked("legally binding")) == 34
     monkeypatch.setattr(search, "RESULT_COUNT_CAP", 4)
-    assert not search.needs_article_tier(Quote.objects.all(), "legally binding")
+    assert search.article_tier_for(Quote.objects.all(), "legally binding") == search.ArticleTier()
     assert set(ranked("legally binding")) == {26, 30, 31, 37}
     # Decided within the queryset searched: two of Lavrov's own quotes say it.
     lavrov = Quote.objects.filter(speaker__slug="sergey-lavrov")
-    assert search.needs_article_tier(lavrov, "legally binding")
+    assert search.article_tier_for(lavrov, "legally binding").article_ids
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "left_out", "why"),
+    [
+        ("ARTICLE_TIER_MAX", 2, "many", "matched too many articles"),
+        ("ARTICLE_TIER_BUDGET_MS", 0, "slow", "took too long"),
+    ],
+)
+def test_article_tier_left_out_when_too_large_or_slow_says_so(
+    archive, client, monkeypatch, setting, value, left_out, why
+):
+    monkeypatch.setattr(search, setting, value)
+    tier = search.article_tier_for(Quote.objects.all(), "legally binding")
+    assert (tier.article_ids, tier.left_out) == ((), left_out)
+    assert set(ranked("legally binding")) == {26, 30, 31, 37}
+    response = client.get("/quotes/?q=legally+binding")
+    assert response.context["page"].count == 4
+    assert (
+        "Statements found only through the text of their article are not included: that part "
+        f"of the search {why}." in response.text
+    )
