@@ -14,19 +14,17 @@ a facet that does not finish inside it is shown without counts and says so, neve
 
 from __future__ import annotations
 
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import OperationalError, connections, transaction
 from django.db.models import Case, Count, IntegerField, Value, When
 from django.http import QueryDict
 
+from articles.facet_counts import count_rows, within_budget  # noqa: F401 (API here)
 from articles.models import Event, NegotiationFormat, Outlet, Party, Quote, Speaker
 
 FACET_LIMIT = 20
-FACET_BUDGET_MS = getattr(settings, "PARLEY_FACET_BUDGET_MS", 60)
+FACET_BUDGET_MS = getattr(settings, "PARLEY_FACET_BUDGET_MS", 25)
 
 
 @dataclass
@@ -45,6 +43,7 @@ class Facet:
     options: list[Option] = field(default_factory=list)
     errors: list = field(default_factory=list)
     timed_out: bool = False  # counting ran out of the page's time budget
+    counting_later: bool = False  # ... and is being counted for the next visit (facet_counts)
 
 
 @dataclass(frozen=True)
@@ -89,8 +88,8 @@ def _slug(value) -> str:
     return getattr(value, "slug", value)
 
 
-def _count_options(spec: FacetSpec, qs, selected: list, limit: int) -> list[Option]:
-    """One query: the ``limit`` largest groups (chosen ones first), labelled after grouping."""
+def _count_sql(spec: FacetSpec, qs, selected: list, limit: int) -> tuple[str, tuple]:
+    """The ``limit`` largest groups (chosen ones first) as rows (value, count, [slug, names])."""
     keys = [_key(v) for v in selected]
     # Chosen options sort first so they fall inside the limit and show their true count.
     chosen_first = Case(
@@ -106,25 +105,21 @@ def _count_options(spec: FacetSpec, qs, selected: list, limit: int) -> list[Opti
         .annotate(n=Count("pk"), chosen=chosen_first)
         .order_by("chosen", "-n", spec.group)[:limit]
     )
-    chosen = set(keys)
-    if spec.labels is None:
-        return [
-            spec.option(row[spec.group], None, row["n"], row[spec.group] in chosen)
-            for row in grouped
-        ]
     sql, params = grouped.query.sql_with_params()
-    meta = spec.labels._meta
-    columns = LABEL_COLUMNS.get(spec.labels, ("slug", "name"))
-    names = ", ".join(f'l."{meta.get_field(c).column}"' for c in columns)
+    names = ""
+    join = ""
+    if spec.labels is not None:
+        meta = spec.labels._meta
+        columns = LABEL_COLUMNS.get(spec.labels, ("slug", "name"))
+        names = "".join(f', l."{meta.get_field(c).column}"' for c in columns)
+        join = f' JOIN "{meta.db_table}" l ON l."{meta.pk.column}" = g.k'
     # The label table joins the kept groups only (a CTE column list works on both databases).
-    labelled = (
-        f"WITH g(k, n, chosen) AS ({sql}) SELECT g.k, g.n, {names} "
-        f'FROM g JOIN "{meta.db_table}" l ON l."{meta.pk.column}" = g.k'
-    )
-    with connections[qs.db].cursor() as cursor:
-        cursor.execute(labelled, params)
-        rows = cursor.fetchall()
-    return [spec.option(k, tuple(labels), n, k in chosen) for k, n, *labels in rows]
+    return f"WITH g(k, n, chosen) AS ({sql}) SELECT g.k, g.n{names} FROM g{join}", tuple(params)
+
+
+def _options(spec: FacetSpec, rows, selected: list) -> list[Option]:
+    chosen = {_key(v) for v in selected}
+    return [spec.option(k, tuple(labels) or None, n, k in chosen) for k, n, *labels in rows]
 
 
 def quote_facets(filterset, base_queryset, *, limit: int = FACET_LIMIT) -> list[Facet]:
@@ -132,26 +127,27 @@ def quote_facets(filterset, base_queryset, *, limit: int = FACET_LIMIT) -> list[
     valid = filterset.is_valid()
     specs = [spec for spec in QUOTE_FACETS if spec.name in filterset.filters]
     selected = {spec.name: _selected(filterset, spec.name) for spec in specs}
-
-    def count(spec):
+    queries = {}
+    for spec in specs:
         qs = (
             filterset.filter_queryset(base_queryset, exclude={spec.name})
             if valid
             else base_queryset
         )
-        return _count_options(spec, qs, selected[spec.name], limit)
-
-    counted = within_budget(base_queryset.db, [(spec.name, spec) for spec in specs], count)
+        queries[spec.name] = _count_sql(spec, qs, selected[spec.name], limit)
+    counts = count_rows(base_queryset.db, queries, budget_ms=FACET_BUDGET_MS)
     facets = []
     for spec in specs:
         facet = Facet(spec.name, filterset.filters[spec.name].label, spec.multiple)
         facet.errors = filterset.form.errors.get(spec.name, [])
-        options = counted.get(spec.name)
+        rows = counts.rows.get(spec.name)
         chosen = [_slug(v) for v in selected[spec.name]]
-        if options is None:
+        if rows is None:
             facet.timed_out = True
+            facet.counting_later = spec.name in counts.later
             facet.options = _uncounted(spec, filterset, chosen)
         else:
+            options = _options(spec, rows, selected[spec.name])
             facet.options = sorted(options, key=lambda o: (-o.count, o.label))
             # A chosen option the other filters leave empty still shows, with its zero.
             seen = {o.value for o in options}
@@ -169,62 +165,6 @@ def _uncounted(spec: FacetSpec, filterset, chosen: list[str]) -> list[Option]:
     if spec.choices is not None:
         return [Option(v, str(label), None, v in chosen) for v, label in spec.choices.choices]
     return [Option(v, _label_of(filterset, spec.name, v), None, True) for v in chosen]
-
-
-def within_budget(alias: str, tasks: list, run, *, budget_ms: float | None = None) -> dict:
-    """{name: run(task)} for the tasks that finish inside the budget, in order; the rest left out.
-
-    PostgreSQL stops a query at ``statement_timeout``, set in a savepoint so that cancelling it
-    leaves the request's transaction usable; SQLite's progress handler interrupts it. Each
-    block's timeout is what remained of the budget when it started.
-    """
-    budget_ms = FACET_BUDGET_MS if budget_ms is None else budget_ms
-    deadline = time.monotonic() + budget_ms / 1000
-    done: dict = {}
-    pending = list(tasks)
-    while pending:
-        remaining_ms = (deadline - time.monotonic()) * 1000
-        if remaining_ms < 1:
-            break
-        try:
-            with _time_limit(connections[alias], remaining_ms, deadline):
-                while pending:
-                    if time.monotonic() >= deadline:
-                        return done
-                    name, task = pending[0]
-                    done[name] = run(task)
-                    pending.pop(0)
-        except OperationalError as error:
-            if not _was_cancelled(error):
-                raise
-            pending.pop(0)  # the task that ran out of time; the rest try with what remains
-    return done
-
-
-@contextmanager
-def _time_limit(connection, ms: float, deadline: float):
-    if connection.vendor == "postgresql":
-        with transaction.atomic(using=connection.alias):
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(int(ms))])
-            yield
-        return
-    if connection.vendor == "sqlite":
-        connection.ensure_connection()
-        raw = connection.connection
-        raw.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
-        try:
-            yield
-        finally:
-            raw.set_progress_handler(None, 0)
-        return
-    yield
-
-
-def _was_cancelled(error: OperationalError) -> bool:
-    cause = error.__cause__
-    # 57014: query_canceled (statement_timeout); SQLite says "interrupted".
-    return getattr(cause, "sqlstate", None) == "57014" or "interrupted" in str(error)
 
 
 def _label_of(filterset, name, value) -> str:

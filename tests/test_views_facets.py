@@ -9,9 +9,11 @@ import time
 from http import HTTPStatus
 
 import pytest
+from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 
-from articles import facets
+from articles import facet_counts, facets
 from articles.models import Quote
 
 URL = "/quotes/"
@@ -82,3 +84,38 @@ def test_nothing_runs_once_the_budget_is_spent():
     calls = []
     done = facets.within_budget("default", [("a", 1), ("b", 2)], calls.append, budget_ms=0)
     assert done == {} and calls == []
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="Counts are cached by database snapshot (pg_current_snapshot); SQLite: budget only",
+)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_counts_past_the_budget_are_counted_for_the_next_visit(client, monkeypatch):
+    call_command("loaddata", "archive", verbosity=0)
+    cache.clear()
+    # Other databases on the same server move the real snapshot; hold it still for this test.
+    monkeypatch.setattr(facet_counts, "_read_snapshot", lambda cursor: "test-snapshot")
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
+    first = client.get(URL)
+    assert all(f.timed_out and f.counting_later for f in first.context["facets"])
+    assert "or come back in a moment: they are being counted." in first.text
+    for thread in facet_counts._threads:
+        thread.join(10)
+    second = client.get(URL)
+    assert not any(f.timed_out for f in second.context["facets"])
+    outlets = [(o.value, o.count) for o in facet(second, "outlet").options]
+    assert outlets == [("tass", 18), ("sputnik", 16), ("rt", 8)]  # as tests/test_views_quotes.py
+    cache.clear()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_write_moves_the_snapshot_that_keys_the_cached_counts():
+    call_command("loaddata", "archive", verbosity=0)
+    before = facet_counts._snapshot("default")
+    Quote.objects.filter(pk=17).update(kind=Quote.Kind.DIRECT)
+    assert facet_counts._snapshot("default") != before
