@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from articles import exports
 from articles.models import Article, Quote, Speaker
+from tests.budgets import generous_budgets  # noqa: F401  (autouse: pinned counts)
 
 COLUMNS = [
     "id",

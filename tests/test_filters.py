@@ -16,6 +16,7 @@ from articles.filters import (
     parse_date_span,
 )
 from articles.models import Article, Event, Quote, Speaker
+from tests.budgets import generous_budgets  # noqa: F401  (autouse: pinned counts)
 
 LAVROV = [*range(27, 35), *range(43, 50)]
 

@@ -5,6 +5,7 @@ from http import HTTPStatus
 import pytest
 
 from articles.filters import RESULT_CAP
+from tests.budgets import generous_budgets  # noqa: F401  (autouse: pinned counts)
 
 
 def test_quote_object_fields(archive, client):

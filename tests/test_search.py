@@ -11,6 +11,7 @@ from django.db import connection
 
 from articles import search
 from articles.models import Article, Quote, Speaker, SpeakerAlias
+from tests.budgets import generous_budgets  # noqa: F401  (autouse: pinned counts)
 
 LAVROV = {27, 28, 29, 30, 31, 32, 33, 34, 43, 44, 45, 46, 47, 48, 49}
 GRUSHKO = set(range(18, 25))

@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 
 from articles import search
 from articles.models import Article, Quote
+from tests.budgets import generous_budgets  # noqa: F401  (autouse: pinned counts)
 
 # Words of the archive and every piece of syntax either engine knows, so random strings hit
 # matches, operators and FTS5 metacharacters, not only noise.

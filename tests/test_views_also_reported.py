@@ -3,6 +3,7 @@
 from http import HTTPStatus
 
 from articles.models import Quote
+from tests.budgets import generous_budgets  # noqa: F401  (autouse: pinned counts)
 
 
 def test_linked_reports_list_each_other(archive, client):

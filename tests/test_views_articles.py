@@ -7,6 +7,7 @@ import pytest
 
 from articles.marking import context_of, mark_quotes
 from articles.models import Article, Quote, Speaker
+from tests.budgets import generous_budgets  # noqa: F401  (autouse: pinned counts)
 
 RT = "security-talks-with-west-not-very-inspiring-russian-diplomat-tells-rt"
 

@@ -15,6 +15,7 @@ from django.db import connection
 
 from articles import facet_counts, facets
 from articles.models import Quote
+from tests.budgets import generous_budgets  # noqa: F401  (autouse: pinned counts)
 
 URL = "/quotes/"
 

@@ -5,6 +5,7 @@ from html import unescape
 from http import HTTPStatus
 
 from articles.models import Quote
+from tests.budgets import generous_budgets  # noqa: F401  (autouse: pinned counts)
 
 
 def text_of(html: str) -> str:

@@ -5,6 +5,7 @@ import pytest
 from articles.filters import Cursor
 from articles.models import Quote, Speaker
 from articles.pagination import capped_count, keyset_page, ranked_page
+from tests.budgets import generous_budgets  # noqa: F401  (autouse: pinned counts)
 
 
 def walk(queryset, *, key, descending, size):

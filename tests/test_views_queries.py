@@ -22,6 +22,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article, Event, NegotiationFormat, Outlet, Party, Quote, Speaker
+from tests.budgets import generous_budgets  # noqa: F401  (autouse: pinned counts)
 
 RT = "security-talks-with-west-not-very-inspiring-russian-diplomat-tells-rt"
 NRC = "nato-russia-council-2022-01-12"

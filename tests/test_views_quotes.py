@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from articles.models import Quote
+from tests.budgets import generous_budgets  # noqa: F401  (autouse: pinned counts)
 
 URL = "/quotes/"
 LAVROV_JAN = "speaker=sergey-lavrov&date_from=2022-01&date_to=2022-01"
