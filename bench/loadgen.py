@@ -32,6 +32,7 @@ class Result:
     p95: float
     p99: float
     errors: int  # responses other than 2xx/3xx, plus socket errors
+    first_visit: float = float("nan")  # ms, median of one cold request per URL
 
     @property
     def rps(self) -> float:
@@ -52,10 +53,14 @@ def percentiles(ordered: list[float], points) -> list[float]:
     ]
 
 
-def check(port: int, paths: list[str], timeout: float = CLIENT_TIMEOUT) -> list[tuple[str, int]]:
-    """GET every path once; return those that did not answer 200, with their status."""
-    failures = []
+def check(port: int, paths: list[str], timeout: float = CLIENT_TIMEOUT) -> tuple[list, list]:
+    """GET every path once: (paths that did not answer 200 with their status, latencies in ms).
+
+    These are first visits, before any cache the page keeps is warm.
+    """
+    failures, latencies = [], []
     for path in paths:
+        started = time.perf_counter()
         try:
             with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=timeout) as r:
                 r.read()
@@ -64,9 +69,10 @@ def check(port: int, paths: list[str], timeout: float = CLIENT_TIMEOUT) -> list[
             status = error.code
         except OSError:
             status = 0
+        latencies.append((time.perf_counter() - started) * 1000)
         if status != 200:
             failures.append((path, status))
-    return failures
+    return failures, latencies
 
 
 MIN_REQUESTS = 5

@@ -18,6 +18,7 @@ import html
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -143,16 +144,18 @@ def measure(label: str, server, cases: dict, args, results: dict, failures: list
         paths = case.get("datasette") if label == "datasette" else case["paths"]
         if not paths:
             continue
-        bad = loadgen.check(server.port, paths)
+        bad, first_visits = loadgen.check(server.port, paths)
         failures.extend((label, name, path, status) for path, status in bad)
         result = loadgen.run(
             server.port, paths, seconds=args.seconds, connections=args.connections,
             loader=args.loader,
         )  # fmt: skip
+        result.first_visit = statistics.median(first_visits)
         results[(label, name)] = result
         print(
             f"  {label:9} {name:22} p50 {result.p50:8.1f}  p95 {result.p95:8.1f}  "
-            f"p99 {result.p99:8.1f} ms  {result.rps:7.1f} req/s  errors {result.errors}",
+            f"p99 {result.p99:8.1f} ms  {result.rps:7.1f} req/s  errors {result.errors}  "
+            f"first visit {result.first_visit:8.1f} ms",
             flush=True,
         )
 
