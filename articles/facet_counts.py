@@ -83,6 +83,7 @@ def _count_later(alias: str, snapshot: str, queries: dict) -> set:
             start[name] = (sql, params)
     if start:
         thread = threading.Thread(target=_count_now, args=(alias, snapshot, start), daemon=True)
+        _threads[:] = [t for t in _threads if t.is_alive()]
         _threads.append(thread)
         thread.start()
     return set(queries)

@@ -168,7 +168,7 @@ class ArticleTier:
 # Finding the articles whose text matches is bounded in time and in size: a phrase of common
 # words is checked against every article holding both words (0.3 s at 300,000 quotes).
 ARTICLE_TIER_BUDGET_MS = 20
-ARTICLE_TIER_MAX = 1000
+ARTICLE_TIER_MAX = RESULT_COUNT_CAP
 
 
 def search_quotes(queryset, query: str, *, article_tier: ArticleTier | None = None):
