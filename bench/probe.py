@@ -211,6 +211,35 @@ def _get(client, path: str):
     return response
 
 
+TIMEOUT = re.compile(r"set_config\('statement_timeout', '(\d+)', true\)")
+
+
+def replay(conn, statements: list[str]) -> None:
+    """Run one request's statements as the page did, time budgets included.
+
+    A page that counts within a budget sets ``statement_timeout`` before its counting queries
+    and leaves out the ones that run out of time; the replay applies the same timeout to the
+    statements that follow and, like the page, moves on when one is cancelled.
+    """
+    import psycopg
+
+    timeout = None
+    for sql in statements:
+        match = TIMEOUT.search(sql)
+        if match:
+            timeout = int(match.group(1))
+            continue
+        if timeout is None:
+            conn.execute(sql).fetchall()
+            continue
+        try:
+            with conn.transaction():
+                conn.execute(f"SET LOCAL statement_timeout = {timeout:d}")
+                conn.execute(sql).fetchall()
+        except psycopg.errors.QueryCanceled:
+            pass
+
+
 def floor(cases: dict, repeat: int) -> dict:
     """Latency of replaying each case's SQL, page by page, over a raw connection.
 
@@ -234,8 +263,7 @@ def floor(cases: dict, repeat: int) -> dict:
                     if round_ and time.perf_counter() > deadline:
                         break
                     started = time.perf_counter()
-                    for sql in statements:
-                        conn.execute(sql).fetchall()
+                    replay(conn, statements)
                     timings.append((time.perf_counter() - started) * 1000)
             results[name] = {
                 "latencies_ms": timings,
