@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install setup lint format fixtures bench bench-smoke bench-install clean
+.PHONY: run test install setup lint format fixtures bench bench-smoke clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,12 +41,9 @@ clean:
 
 # Scale benchmark (issue: Scale): PostgreSQL database parley_bench, SQLite and Datasette under
 # bench/out/. `make bench` is the full run (1M quotes, long); `make bench-smoke` takes minutes.
-BENCH_ARGS ?= --quotes 1000000 --results bench/RESULTS.md
-bench-install: install
-	$(PY) -m pip install --quiet -e ".[test,bench]"
-
-bench: bench-install
+BENCH_ARGS ?= --quotes 1000000 --sqlite-quotes 100000 --results bench/RESULTS.md
+bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
-bench-smoke: bench-install
+bench-smoke: install
 	$(PY) bench/run.py --smoke
