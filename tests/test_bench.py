@@ -1,0 +1,81 @@
+"""The benchmark harness's own logic: percentiles, Datasette URLs, Next links, the table."""
+
+import math
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+import loadgen  # noqa: E402
+import report  # noqa: E402
+import run  # noqa: E402
+
+
+def test_percentiles_are_nearest_rank():
+    ordered = [float(n) for n in range(1, 101)]
+
+    assert loadgen.percentiles(ordered, (50, 95, 99)) == [50.0, 95.0, 99.0]
+    assert loadgen.percentiles([7.0], (50, 99)) == [7.0, 7.0]
+    assert all(math.isnan(p) for p in loadgen.percentiles([], (50, 95)))
+
+
+def test_result_from_latencies():
+    result = loadgen.Result.from_latencies([30.0, 10.0, 20.0, 40.0], seconds=2.0, errors=1)
+
+    assert (result.requests, result.p50, result.p95, result.errors) == (4, 20.0, 40.0, 1)
+    assert result.rps == 2.0
+
+
+def test_datasette_urls_ask_for_the_same_search_and_filters():
+    case = {
+        "group": "search",
+        "terms": ["treaty", '"security guarantees"'],
+        "filters": {"party": "gen-france", "party_name": "France", "date_from": "2021"},
+    }
+
+    assert run.datasette_paths(case) == [
+        "/corpus/quotes?_search=treaty&_size=20&party=France&said_on__gte=2021-01-01",
+        "/corpus/quotes?_search=%22security+guarantees%22&_size=20&_searchmode=raw"
+        "&party=France&said_on__gte=2021-01-01",
+    ]
+    assert run.datasette_paths({"group": "list", "paths": ["/quotes/"]}) is None
+
+
+def test_next_link_is_read_from_the_page_and_unescaped():
+    page = '<nav><a rel="next" href="?q=treaty&amp;after=2021-03-04.812">Next →</a></nav>'
+
+    match = run.NEXT_LINK.search(page)
+
+    assert match.group(1) == "?q=treaty&amp;after=2021-03-04.812"
+    assert run.urljoin("/quotes/?q=treaty", run.html.unescape(match.group(1))) == (
+        "/quotes/?q=treaty&after=2021-03-04.812"
+    )
+
+
+def test_table_marks_targets_and_compares_on_the_same_corpus():
+    R = loadgen.Result
+    cases = {
+        "search rare word": {"group": "search", "matches": 12},
+        "list page 1": {"group": "list"},
+    }
+    results = {
+        ("pg", "search rare word"): R(100, 10, 20.0, 45.0, 60.0, 0),
+        ("sqlite", "search rare word"): R(100, 10, 30.0, 80.0, 90.0, 0),
+        ("datasette", "search rare word"): R(100, 10, 10.0, 40.0, 50.0, 0),
+        ("pg", "list page 1"): R(100, 10, 25.0, 31.0, 40.0, 0),
+    }
+    floors = {"list page 1": R(10, 0, 5.0, 6.0, 7.0, 0)}
+
+    text = report.table(cases, results, floors, {"PostgreSQL": 1000, "SQLite and Datasette": 100})
+    rows = {line.split(" | ")[0].strip("| "): line.split(" | ") for line in text.splitlines()}
+
+    assert "SQLite/Datasette p95" in text
+    search = rows["search rare word"]
+    assert search[-3:] == ["≤ 50", "yes", "NO |"]
+    assert "2.00" in search  # SQLite 80 ms over Datasette 40 ms
+    listing = rows["list page 1"]
+    assert listing[-3:] == ["≤ 30", "NO", "– |"]
+    assert "20.0" in listing  # PG 25 ms minus floor 5 ms
+
+    same = report.table(cases, results, floors, {"PostgreSQL": 100, "SQLite and Datasette": 100})
+    assert "PG/Datasette p95" in same
