@@ -53,6 +53,7 @@ class FacetSpec:
     labels: type | None = None  # the model whose slug and name label a grouped id
     multiple: bool = False
     choices: type | None = None  # the TextChoices labelling a grouped value
+    joins: int = 0  # tables joined to group (1 small, 2 the article table): run cheap ones first
 
     def option(self, key, label_row: tuple | None, count, selected) -> Option:
         if self.labels is None:
@@ -63,10 +64,10 @@ class FacetSpec:
 
 QUOTE_FACETS = [
     FacetSpec("speaker", "speaker", Speaker, multiple=True),
-    FacetSpec("party", "speaker__party", Party, multiple=True),
-    FacetSpec("format", "event__format", choices=NegotiationFormat),
+    FacetSpec("party", "speaker__party", Party, multiple=True, joins=1),
+    FacetSpec("format", "event__format", choices=NegotiationFormat, joins=1),
     FacetSpec("event", "event", Event),
-    FacetSpec("outlet", "article__outlet", Outlet),
+    FacetSpec("outlet", "article__outlet", Outlet, joins=2),
     FacetSpec("kind", "kind", choices=Quote.Kind),
 ]
 LABEL_COLUMNS = {Party: ("slug", "short_name", "name")}
@@ -128,7 +129,9 @@ def quote_facets(filterset, base_queryset, *, limit: int = FACET_LIMIT) -> list[
     specs = [spec for spec in QUOTE_FACETS if spec.name in filterset.filters]
     selected = {spec.name: _selected(filterset, spec.name) for spec in specs}
     queries = {}
-    for spec in specs:
+    # Facets whose own filter is not in use count the page's own set, the smallest: they go
+    # first, cheapest first, so a costlier facet cannot spend the budget of the cheap ones.
+    for spec in sorted(specs, key=lambda spec: (bool(selected[spec.name]), spec.joins)):
         qs = (
             filterset.filter_queryset(base_queryset, exclude={spec.name})
             if valid
