@@ -75,7 +75,14 @@ def _key(snapshot, sql: str, params) -> str:
 
 
 def _count_later(alias: str, snapshot: str, queries: dict) -> set:
-    """Count ``queries`` in a background thread; the names being (or already being) counted."""
+    """Count ``queries`` in a background thread; the names being (or already being) counted.
+
+    One such thread per process at a time: on a database whose snapshot keeps moving (writes
+    elsewhere on the server), every page would otherwise start a full count of its own.
+    """
+    _threads[:] = [t for t in _threads if t.is_alive()]
+    if _threads:
+        return set()
     start = {}
     for name, (sql, params) in queries.items():
         key = _key(snapshot, sql, params)
@@ -83,7 +90,6 @@ def _count_later(alias: str, snapshot: str, queries: dict) -> set:
             start[name] = (sql, params)
     if start:
         thread = threading.Thread(target=_count_now, args=(alias, snapshot, start), daemon=True)
-        _threads[:] = [t for t in _threads if t.is_alive()]
         _threads.append(thread)
         thread.start()
     return set(queries)
