@@ -137,7 +137,7 @@ def _respond(request, filterset, queryset_of, serialise) -> JsonResponse:
 @require_safe
 def quote_list(request):
     filterset = QuoteFilterSet(request.GET, queryset=Quote.objects.all(), request=request)
-    return _respond(request, filterset, lambda qs: qs.with_relations(), quote_json)
+    return _respond(request, filterset, lambda qs: qs.for_listing(), quote_json)
 
 
 @require_safe

@@ -100,7 +100,7 @@ def quote_detail(request, pk):
         "context_after": after,
         "anchor": anchor_id(quote),
         # The same statement in other outlets' words (linked by ingestion's deduplication).
-        "also_reported": Quote.objects.with_relations()
+        "also_reported": Quote.objects.for_listing()
         .same_statement_as(quote)
         .order_by("article__published", "pk"),
     }
