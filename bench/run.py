@@ -97,8 +97,11 @@ def follow_next(port: int, start: str, hops: int) -> str:
     """The URL reached by following ``rel="next"`` links from ``start``, at most ``hops`` times."""
     path = start
     for _ in range(hops):
-        with urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as response:
-            page = response.read().decode()
+        try:
+            with urlopen(f"http://127.0.0.1:{port}{path}", timeout=120) as response:
+                page = response.read().decode()
+        except OSError:
+            break  # an error page: the check before the load reports it and fails the run
         match = NEXT_LINK.search(page)
         if not match:
             break
