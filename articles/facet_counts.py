@@ -24,6 +24,11 @@ from django.core.cache import cache
 from django.db import OperationalError, connections, transaction
 
 CACHE_SECONDS = getattr(settings, "PARLEY_COUNT_CACHE_SECONDS", 3600)
+# Off by default: with a per-process cache (locmem) every worker recounts the same facets on its
+# own connection, and under load at 1M quotes those counts took the CPU and the connection slots
+# the pages needed (bench/RESULTS.md, 08:26 run: "too many clients", list pages at 400+ ms).
+# Turn it on only with a shared cache (Redis) so one count serves every worker.
+BACKGROUND_COUNTS = getattr(settings, "PARLEY_BACKGROUND_COUNTS", False)
 LATER_TIMEOUT_MS = 30_000  # a background count that takes longer than this is abandoned
 _threads: list[threading.Thread] = []  # the background counts (tests wait for them)
 
@@ -46,7 +51,8 @@ def count_rows(alias: str, queries: dict, *, budget_ms: float) -> Counted:
     if snapshot:
         cache.set_many({keys[name]: rows for name, rows in done.items()}, CACHE_SECONDS)
         missing = {name: query for name, query in todo if name not in done}
-        counted.later = _count_later(alias, snapshot, missing)
+        if BACKGROUND_COUNTS:
+            counted.later = _count_later(alias, snapshot, missing)
     return counted
 
 

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from articles import exports, search
+from articles import exports, facet_counts, search
 from articles.filters import QuoteFilterSet
 from articles.models import Quote
 
@@ -108,5 +108,6 @@ def search_help(request):
         "columns": exports.CSV_COLUMNS,
         "max_length": search.MAX_QUERY_LENGTH,
         "count_cap": f"{search.RESULT_COUNT_CAP:,}",
+        "background_counts": facet_counts.BACKGROUND_COUNTS,
     }
     return render(request, "articles/search_help.html", context)

@@ -95,12 +95,28 @@ postgresql_only = pytest.mark.skipif(
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
+def test_no_background_counts_unless_turned_on(client, monkeypatch):
+    call_command("loaddata", "archive", verbosity=0)
+    cache.clear()
+    monkeypatch.setattr(facet_counts, "_read_snapshot", lambda cursor: "test-snapshot")
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
+    threads_before = len([t for t in facet_counts._threads if t.is_alive()])
+    page = client.get(URL)
+    assert all(f.timed_out and not f.counting_later for f in page.context["facets"])
+    assert "they are being counted" not in page.text
+    assert len([t for t in facet_counts._threads if t.is_alive()]) == threads_before == 0
+    cache.clear()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
 def test_counts_past_the_budget_are_counted_for_the_next_visit(client, monkeypatch):
     call_command("loaddata", "archive", verbosity=0)
     cache.clear()
     # Other databases on the same server move the real snapshot; hold it still for this test.
     monkeypatch.setattr(facet_counts, "_read_snapshot", lambda cursor: "test-snapshot")
     monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
+    monkeypatch.setattr(facet_counts, "BACKGROUND_COUNTS", True)
     first = client.get(URL)
     assert all(f.timed_out and f.counting_later for f in first.context["facets"])
     assert "or come back in a moment: they are being counted." in first.text
