@@ -147,7 +147,10 @@ def within_budget(alias: str, tasks: list, run, *, budget_ms: float) -> dict:
         except OperationalError as error:
             if not _was_cancelled(error):
                 raise
-            pending.pop(0)  # the task that ran out of time; the rest try with what remains
+            # The task that ran out of time; the rest try with what remains. The cancel can also
+            # land on the savepoint's RELEASE after the last task finished: nothing to drop then.
+            if pending:
+                pending.pop(0)
     return done
 
 
