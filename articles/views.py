@@ -27,7 +27,9 @@ from articles.models import Article, Event, NegotiationFormat, Quote, Speaker
 from articles.pagination import keyset_page, paginate
 
 HOME_EVENTS = 50
-EVENT_QUOTES = 200  # an event page shows this many statements, then links to the full list
+# An event page shows this many statements, then links to the rest: at 200 rendering alone took
+# ~95 ms at 1M quotes (bench/RESULTS.md); 50 keeps each side's account readable and the page fast.
+EVENT_QUOTES = 50
 EVENT_ARTICLES = 50
 
 
