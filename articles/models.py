@@ -9,9 +9,9 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
-from django.urls import reverse
 
 from articles import querysets
+from articles.links import route_url
 
 
 class ReviewStatus(models.TextChoices):
@@ -37,7 +37,7 @@ class Outlet(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:quote-list") + f"?outlet={self.slug}"
+        return route_url("articles:quote-list") + f"?outlet={self.slug}"
 
 
 class Party(models.Model):
@@ -65,7 +65,7 @@ class Party(models.Model):
         return self.short_name or self.name
 
     def get_absolute_url(self):
-        return reverse("articles:quote-list") + f"?party={self.slug}"
+        return route_url("articles:quote-list") + f"?party={self.slug}"
 
 
 class Speaker(models.Model):
@@ -98,7 +98,7 @@ class Speaker(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:speaker-detail", kwargs={"slug": self.slug})
+        return route_url("articles:speaker-detail", "slug", self.slug)
 
 
 class SpeakerAlias(models.Model):
@@ -178,7 +178,7 @@ class Event(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:event-detail", kwargs={"slug": self.slug})
+        return route_url("articles:event-detail", "slug", self.slug)
 
 
 class DateBasis(models.TextChoices):
@@ -240,7 +240,7 @@ class Article(models.Model):
         return self.headline
 
     def get_absolute_url(self):
-        return reverse("articles:article-detail", kwargs={"slug": self.slug})
+        return route_url("articles:article-detail", "slug", self.slug)
 
 
 class Quote(models.Model):
@@ -316,4 +316,4 @@ class Quote(models.Model):
         return f"{self.speaker}: {text}"
 
     def get_absolute_url(self):
-        return reverse("articles:quote-detail", kwargs={"pk": self.pk})
+        return route_url("articles:quote-detail", "pk", self.pk)
