@@ -168,10 +168,11 @@ def speaker_detail(request, slug):
         request, speaker.quotes.all(), fixed={"speaker": speaker.slug, "party": None}
     )
     context["speaker"] = speaker
-    context["events"] = (
+    context["events"] = list(
         Event.objects.filter(quotes__speaker=speaker)
         .annotate(quote_count=Count("quotes"))
         .chronological()
+        .only("name", "slug", "start_date")
     )
     status = _status(context["filterset"])
     return render(request, "articles/speaker_detail.html", context, status=status)
@@ -199,10 +200,18 @@ def event_detail(request, slug):
         context["by_party"] = _group_by_party(rows)
     context["event"] = event
     context["event_articles_shown"] = EVENT_ARTICLES
-    context["participants"] = event.participants.with_party()
-    context["parties"] = event.parties.all()
+    # Evaluated here, with only the columns the page shows: each article row would otherwise
+    # carry its body and raw text (kilobytes each, 50 of them) only to print a headline.
+    context["participants"] = list(
+        event.participants.with_party().only("name", "slug", "party__name", "party__short_name")
+    )
+    context["parties"] = list(event.parties.only("name", "short_name", "slug"))
     # Coverage can run to thousands of articles: the newest are shown, the rest are one link away.
-    context["articles"] = event.articles.with_outlet().newest_first()[:EVENT_ARTICLES]
+    context["articles"] = list(
+        event.articles.with_outlet()
+        .newest_first()
+        .only("headline", "slug", "published", "outlet__name")[:EVENT_ARTICLES]
+    )
     status = _status(context["filterset"])
     return render(request, "articles/event_detail.html", context, status=status)
 
