@@ -106,6 +106,33 @@ DATABASES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Facet counts over large sets are kept in the cache (articles/facet_counts.py), keyed by the
+# archive's version token (migration 0005), so they are never served for rows that changed.
+# On PostgreSQL the default cache is a table in the same database: shared by every worker, it
+# needs no other server, and one worker's count serves all. SQLite keeps no version token, so
+# nothing is cached there and a per-process memory cache is enough. PARLEY_CACHE overrides:
+# "db", "locmem", or a redis:// URL (Django's Redis backend; needs the redis package).
+_cache = os.environ.get(
+    "PARLEY_CACHE", "db" if DATABASES["default"]["ENGINE"].endswith("postgresql") else "locmem"
+)
+if _cache == "db":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "parley_cache",
+            # Counts of a few thousand filter combinations; culling a third at a time.
+            "OPTIONS": {"MAX_ENTRIES": 20_000, "CULL_FREQUENCY": 3},
+        }
+    }
+elif _cache.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache}
+    }
+elif _cache == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(f"PARLEY_CACHE={_cache!r}: use 'db', 'locmem' or a redis:// URL.")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

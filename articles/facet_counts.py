@@ -1,14 +1,14 @@
-"""Run counting queries within a time budget; remember what took too long (PostgreSQL).
+"""Run counting queries within a time budget; keep what they counted for the next visit.
 
 Counting a large set (facets over a million quotes: 70-750 ms each) cannot fit a page's time.
 ``count_rows`` runs a page's counting queries under one budget (``within_budget``); a query
-that runs out of time is left out, and the page says so. On PostgreSQL the left-out queries are
-then run once more without the page's budget, in a background thread, and their rows kept in
-Django's cache for the next visit under a key made of the SQL, its parameters and the database
-snapshot (``pg_current_snapshot()``): every committed write anywhere in the cluster changes the
-snapshot, so a cached count is never served for data that has changed since it was counted.
-Inside a transaction (tests, or a request with ATOMIC_REQUESTS) the snapshot does not move with
-the transaction's own writes, so nothing is cached there.
+that runs out of time is left out, and the page says so. Finished counts are kept in Django's
+cache under a key made of the SQL, its parameters and the archive's version token (PostgreSQL,
+migration 0005): every write to a counted table changes the token in the same commit, so a
+cached count is never served for rows that have changed since. With a cache that all workers
+share (the default on PostgreSQL), the left-out queries are then run once more without the
+page's budget in a background thread, so the next visit finds them. ``manage.py count_facets``
+fills the cache ahead of readers after a bulk load. SQLite keeps no token: nothing is cached.
 """
 
 from __future__ import annotations
@@ -23,12 +23,17 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError, connections, transaction
 
-CACHE_SECONDS = getattr(settings, "PARLEY_COUNT_CACHE_SECONDS", 3600)
-# Off by default: with a per-process cache (locmem) every worker recounts the same facets on its
-# own connection, and under load at 1M quotes those counts took the CPU and the connection slots
-# the pages needed (bench/RESULTS.md, 08:26 run: "too many clients", list pages at 400+ ms).
-# Turn it on only with a shared cache (Redis) so one count serves every worker.
-BACKGROUND_COUNTS = getattr(settings, "PARLEY_BACKGROUND_COUNTS", False)
+# A token moves with every write, so entries only need to expire to make room; a day bounds how
+# long a count of a version nobody reads any more takes space.
+CACHE_SECONDS = getattr(settings, "PARLEY_COUNT_CACHE_SECONDS", 86_400)
+# Only with a shared cache: with a per-process one (locmem) every worker recounted the same
+# facets on its own connection, and under load at 1M quotes those counts took the CPU and the
+# connection slots the pages needed (bench/RESULTS.md, 08:26 run: "too many clients").
+BACKGROUND_COUNTS = getattr(
+    settings,
+    "PARLEY_BACKGROUND_COUNTS",
+    not settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"),
+)
 LATER_TIMEOUT_MS = 30_000  # a background count that takes longer than this is abandoned
 _threads: list[threading.Thread] = []  # the background counts (tests wait for them)
 
@@ -39,86 +44,115 @@ class Counted:
     later: set = field(default_factory=set)  # names being counted in the background
 
 
-def count_rows(alias: str, queries: dict, *, budget_ms: float) -> Counted:
-    """{name: rows} of ``queries`` ({name: (sql, params)}) that finish within ``budget_ms``."""
-    snapshot = _snapshot(alias)
-    keys = {name: _key(snapshot, sql, params) for name, (sql, params) in queries.items()}
-    counted = Counted(cache.get_many(list(keys.values())) if snapshot else {})
-    counted.rows = {name: counted.rows[key] for name, key in keys.items() if key in counted.rows}
+def count_rows(alias: str, queries: dict, *, budget_ms: float, keys: dict | None = None) -> Counted:
+    """{name: rows} of ``queries`` that are cached or finish within ``budget_ms``.
+
+    A query is ``(sql, params)``, or a function that builds it (or returns None for a query that
+    can match nothing): with ``keys`` ({name: text that identifies the query}) a cached count is
+    found without building its SQL, which for a page's seven facet queries took longer than
+    reading their counts.
+    """
+    version = archive_version(alias)
+    materials = keys or {name: _material(_sql(query)) for name, query in queries.items()}
+    cache_keys = {name: _key(version, material) for name, material in materials.items()}
+    hits = cache.get_many(list(cache_keys.values())) if version else {}
+    counted = Counted({name: hits[key] for name, key in cache_keys.items() if key in hits})
     todo = [(name, query) for name, query in queries.items() if name not in counted.rows]
-    done = within_budget(alias, todo, lambda query: _fetch(alias, *query), budget_ms=budget_ms)
+    done = within_budget(alias, todo, lambda query: _fetch(alias, query), budget_ms=budget_ms)
     counted.rows.update(done)
-    if snapshot:
-        cache.set_many({keys[name]: rows for name, rows in done.items()}, CACHE_SECONDS)
-        missing = {name: query for name, query in todo if name not in done}
-        if BACKGROUND_COUNTS:
-            counted.later = _count_later(alias, snapshot, missing)
+    if version:
+        if done:
+            cache.set_many({cache_keys[name]: rows for name, rows in done.items()}, CACHE_SECONDS)
+        missing = {
+            name: (cache_keys[name], _sql(query)) for name, query in todo if name not in done
+        }
+        # Inside a transaction the page may see its own uncommitted writes, which another
+        # connection would not count.
+        if BACKGROUND_COUNTS and missing and not connections[alias].in_atomic_block:
+            counted.later = _count_later(alias, version, missing)
     return counted
 
 
-def _fetch(alias: str, sql: str, params) -> list[tuple]:
+def _sql(query) -> tuple | None:
+    return query() if callable(query) else query
+
+
+def _material(sql_params: tuple | None) -> str:
+    return repr(sql_params)
+
+
+def _fetch(alias: str, query) -> list[tuple]:
+    sql_params = _sql(query)
+    if sql_params is None:
+        return []
     with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(*sql_params)
         return cursor.fetchall()
 
 
-def _snapshot(alias: str) -> str | None:
+def archive_version(alias: str) -> str | None:
+    """The archive's version token as this connection sees it (None: not kept, on SQLite)."""
     connection = connections[alias]
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
-        return _read_snapshot(cursor)
+        return _read_version(cursor)
 
 
-def _read_snapshot(cursor) -> str:
-    cursor.execute("SELECT pg_current_snapshot()::text")
+def _read_version(cursor) -> str:
+    cursor.execute("SELECT token::text FROM parley_archive_version")
     return cursor.fetchone()[0]
 
 
-def _key(snapshot, sql: str, params) -> str:
-    text = f"{snapshot}\n{sql}\n{params!r}"
+def _key(version, material: str) -> str:
+    text = f"{version}\n{material}"
     return "parley-count:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def _count_later(alias: str, snapshot: str, queries: dict) -> set:
-    """Count ``queries`` in a background thread; the names being (or already being) counted.
+def _count_later(alias: str, version: str, queries: dict) -> set:
+    """Count ``queries`` ({name: (cache key, query)}) in a background thread; their names.
 
-    One such thread per process at a time: on a database whose snapshot keeps moving (writes
-    elsewhere on the server), every page would otherwise start a full count of its own.
+    One such thread per process at a time, and each query counted by one process at a time (a
+    "pending" mark in the shared cache): while the archive is being written to, its version
+    keeps moving, and every page would otherwise start full counts of its own.
     """
     _threads[:] = [t for t in _threads if t.is_alive()]
     if _threads:
         return set()
-    start = {}
-    for name, (sql, params) in queries.items():
-        key = _key(snapshot, sql, params)
-        if cache.add(key + ":pending", True, LATER_TIMEOUT_MS // 1000):
-            start[name] = (sql, params)
+    start = {
+        key: query
+        for key, query in queries.values()
+        if query is not None and cache.add(key + ":pending", True, LATER_TIMEOUT_MS // 1000)
+    }
     if start:
-        thread = threading.Thread(target=_count_now, args=(alias, snapshot, start), daemon=True)
+        thread = threading.Thread(target=_count_now, args=(alias, version, start), daemon=True)
         _threads.append(thread)
         thread.start()
     return set(queries)
 
 
-def _count_now(alias: str, snapshot: str, queries: dict) -> None:
-    # This thread has its own connection and reads one snapshot for all its queries, so each
-    # result is filed under the snapshot it was counted on (the page's, unless a write came in
-    # between: then the page's key is never read again anyway).
+def _count_now(alias: str, page_version: str, queries: dict) -> None:
+    # This thread has its own connection and reads one snapshot for all its queries. The counts
+    # are filed under the page's key only if the version is still the page's: otherwise they
+    # would be counts of newer rows under an older version (whose key is never read again
+    # anyway once the version has moved, but nothing is filed that could be wrong).
     connection = connections[alias]
+    counted = {}
     try:
         with transaction.atomic(using=alias), connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             cursor.execute(f"SET LOCAL statement_timeout = {LATER_TIMEOUT_MS:d}")
-            counted_on = _read_snapshot(cursor)
-            for sql, params in queries.values():
+            version = _read_version(cursor)
+            for key, (sql, params) in queries.items():
                 cursor.execute(sql, params)
-                cache.set(_key(counted_on, sql, params), cursor.fetchall(), CACHE_SECONDS)
+                counted[key] = cursor.fetchall()
+        # Filed after the read-only transaction: the cache may be a table of this database.
+        if counted and version == page_version:
+            cache.set_many(counted, CACHE_SECONDS)
     except OperationalError:
         pass  # too slow even here: the page keeps saying the counts are not shown
     finally:
-        for sql, params in queries.values():
-            cache.delete(_key(snapshot, sql, params) + ":pending")
+        cache.delete_many([key + ":pending" for key in queries])
         connection.close()
 
 
