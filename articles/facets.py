@@ -15,15 +15,18 @@ a facet that does not finish inside it is shown without counts and says so, neve
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.conf import settings
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.core.exceptions import EmptyResultSet
+from django.db.models import Count
 from django.http import QueryDict
 
 from articles.facet_counts import count_rows, within_budget  # noqa: F401 (API here)
 from articles.models import Event, NegotiationFormat, Outlet, Party, Quote, Speaker
 
 FACET_LIMIT = 20
+EMPTY = ("", None, [])
 FACET_BUDGET_MS = getattr(settings, "PARLEY_FACET_BUDGET_MS", 25)
 
 
@@ -89,23 +92,36 @@ def _slug(value) -> str:
     return getattr(value, "slug", value)
 
 
-def _count_sql(spec: FacetSpec, qs, selected: list, limit: int) -> tuple[str, tuple]:
-    """The ``limit`` largest groups (chosen ones first) as rows (value, count, [slug, names])."""
-    keys = [_key(v) for v in selected]
-    # Chosen options sort first so they fall inside the limit and show their true count.
-    chosen_first = Case(
-        When(**{f"{spec.group}__in": keys}, then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
+def _count_sql(spec: FacetSpec, qs, limit: int) -> tuple[str, tuple]:
+    """The ``limit`` largest groups of ``qs`` as rows (value, count, [slug, names])."""
     grouped = (
         qs.order_by()
         .filter(**{f"{spec.group}__isnull": False})
         .values(spec.group)
         # COUNT(*), not COUNT(DISTINCT): no filter joins a to-many relation, so no row repeats.
-        .annotate(n=Count("pk"), chosen=chosen_first)
-        .order_by("chosen", "-n", spec.group)[:limit]
+        .annotate(n=Count("pk"))
+        .order_by("-n", spec.group)[:limit]
     )
+    return _labelled(spec, grouped)
+
+
+def _chosen_sql(spec: FacetSpec, qs, keys: list) -> tuple[str, tuple]:
+    """The counts of the chosen options only, which may fall outside the largest groups.
+
+    Kept apart from the largest groups, so that those depend only on the other filters: the
+    speaker facet of every single-speaker page is the unfiltered one, counted (and cached) once.
+    """
+    grouped = (
+        qs.order_by()
+        .filter(**{f"{spec.group}__in": keys})
+        .values(spec.group)
+        .annotate(n=Count("pk"))
+        .order_by(spec.group)
+    )
+    return _labelled(spec, grouped)
+
+
+def _labelled(spec: FacetSpec, grouped) -> tuple[str, tuple]:
     sql, params = grouped.query.sql_with_params()
     names = ""
     join = ""
@@ -115,7 +131,44 @@ def _count_sql(spec: FacetSpec, qs, selected: list, limit: int) -> tuple[str, tu
         names = "".join(f', l."{meta.get_field(c).column}"' for c in columns)
         join = f' JOIN "{meta.db_table}" l ON l."{meta.pk.column}" = g.k'
     # The label table joins the kept groups only (a CTE column list works on both databases).
-    return f"WITH g(k, n, chosen) AS ({sql}) SELECT g.k, g.n{names} FROM g{join}", tuple(params)
+    return f"WITH g(k, n) AS ({sql}) SELECT g.k, g.n{names} FROM g{join}", tuple(params)
+
+
+def _scope(filterset, base_queryset):
+    """A function giving, for a facet, its set of rows: all filters but its own, on the base."""
+    valid = filterset.is_valid()
+    data = filterset.form.cleaned_data if valid else {}
+    base = str(base_queryset.query)
+    values = {name: _normal(data.get(name)) for name in filterset.filters if name in data}
+
+    def others(*, exclude: str) -> SimpleNamespace:
+        applied = [(n, v) for n, v in sorted(values.items()) if n != exclude and v not in EMPTY]
+
+        def qs():
+            if not valid:
+                return base_queryset
+            return filterset.filter_queryset(base_queryset, exclude={exclude})
+
+        return SimpleNamespace(text=f"{base}\n{applied!r}", qs=qs)
+
+    return others
+
+
+def _normal(value):
+    """A filter's cleaned value as plain, ordered data (model rows by primary key)."""
+    if isinstance(value, list | tuple) or hasattr(value, "model"):
+        return sorted(repr(_normal(v)) for v in value)
+    return getattr(value, "pk", value)
+
+
+def _lazy(build, spec, others, arg):
+    def sql():
+        try:
+            return build(spec, others(), arg)
+        except EmptyResultSet:
+            return None  # a filter that can match nothing (a query of stop words)
+
+    return sql
 
 
 def _options(spec: FacetSpec, rows, selected: list) -> list[Option]:
@@ -123,34 +176,49 @@ def _options(spec: FacetSpec, rows, selected: list) -> list[Option]:
     return [spec.option(k, tuple(labels) or None, n, k in chosen) for k, n, *labels in rows]
 
 
-def quote_facets(filterset, base_queryset, *, limit: int = FACET_LIMIT) -> list[Facet]:
+def quote_facets(
+    filterset, base_queryset, *, limit: int | None = None, budget_ms: float | None = None
+) -> list[Facet]:
     """The facets of the quote FilterSet's fields, counted on the filtered set in a time budget."""
-    valid = filterset.is_valid()
+    limit = FACET_LIMIT if limit is None else limit
+    budget_ms = FACET_BUDGET_MS if budget_ms is None else budget_ms
     specs = [spec for spec in QUOTE_FACETS if spec.name in filterset.filters]
     selected = {spec.name: _selected(filterset, spec.name) for spec in specs}
-    queries = {}
-    # Facets whose own filter is not in use count the page's own set, the smallest: they go
-    # first, cheapest first, so a costlier facet cannot spend the budget of the cheap ones.
+    # A facet's count depends on the page's base rows, the other filters and the archive's
+    # version (count_rows adds it): that text keys its cache entry, so a cached count is found
+    # without building its SQL.
+    scope = _scope(filterset, base_queryset)
+    queries, keys = {}, {}
+    # Cheapest first, so that a costly facet cannot spend the budget of the cheap ones: the
+    # chosen options' counts (an index lookup each), then facets whose own filter is not in use
+    # (they count the page's own set, the smallest), fewest joins first.
     for spec in sorted(specs, key=lambda spec: (bool(selected[spec.name]), spec.joins)):
-        qs = (
-            filterset.filter_queryset(base_queryset, exclude={spec.name})
-            if valid
-            else base_queryset
-        )
-        queries[spec.name] = _count_sql(spec, qs, selected[spec.name], limit)
-    counts = count_rows(base_queryset.db, queries, budget_ms=FACET_BUDGET_MS)
+        others = scope(exclude=spec.name)
+        if selected[spec.name]:
+            name = f"{spec.name}:chosen"
+            chosen_keys = sorted(_key(v) for v in selected[spec.name])
+            queries = {name: _lazy(_chosen_sql, spec, others.qs, chosen_keys), **queries}
+            keys = {name: f"{others.text}\n{name}\n{chosen_keys!r}", **keys}
+        queries[spec.name] = _lazy(_count_sql, spec, others.qs, limit)
+        keys[spec.name] = f"{others.text}\n{spec.name}\n{limit}"
+    counts = count_rows(base_queryset.db, queries, budget_ms=budget_ms, keys=keys)
     facets = []
     for spec in specs:
         facet = Facet(spec.name, filterset.filters[spec.name].label, spec.multiple)
         facet.errors = filterset.form.errors.get(spec.name, [])
         rows = counts.rows.get(spec.name)
+        chosen_rows = counts.rows.get(f"{spec.name}:chosen", [])
         chosen = [_slug(v) for v in selected[spec.name]]
-        if rows is None:
+        if rows is None or (chosen and f"{spec.name}:chosen" not in counts.rows):
             facet.timed_out = True
             facet.counting_later = spec.name in counts.later
             facet.options = _uncounted(spec, filterset, chosen)
         else:
             options = _options(spec, rows, selected[spec.name])
+            shown = {o.value for o in options}
+            options += [
+                o for o in _options(spec, chosen_rows, selected[spec.name]) if o.value not in shown
+            ]
             facet.options = sorted(options, key=lambda o: (-o.count, o.label))
             # A chosen option the other filters leave empty still shows, with its zero.
             seen = {o.value for o in options}

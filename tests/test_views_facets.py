@@ -10,9 +10,12 @@ from contextlib import contextmanager
 from http import HTTPStatus
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 
 from articles import facet_counts, facets
 from articles.models import Quote
@@ -90,7 +93,7 @@ def test_nothing_runs_once_the_budget_is_spent():
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
-    reason="Counts are cached by database snapshot (pg_current_snapshot); SQLite: budget only",
+    reason="Counts are cached by the archive version token (PostgreSQL); SQLite: budget only",
 )
 
 
@@ -99,8 +102,8 @@ postgresql_only = pytest.mark.skipif(
 def test_no_background_counts_unless_turned_on(client, monkeypatch):
     call_command("loaddata", "archive", verbosity=0)
     cache.clear()
-    monkeypatch.setattr(facet_counts, "_read_snapshot", lambda cursor: "test-snapshot")
     monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
+    monkeypatch.setattr(facet_counts, "BACKGROUND_COUNTS", False)
     threads_before = len([t for t in facet_counts._threads if t.is_alive()])
     page = client.get(URL)
     assert all(f.timed_out and not f.counting_later for f in page.context["facets"])
@@ -110,12 +113,17 @@ def test_no_background_counts_unless_turned_on(client, monkeypatch):
 
 
 @postgresql_only
+def test_background_counts_are_on_with_the_default_shared_cache():
+    # PostgreSQL's default cache is a database table every worker shares (archive/settings.py).
+    assert "DatabaseCache" in settings.CACHES["default"]["BACKEND"]
+    assert facet_counts.BACKGROUND_COUNTS is True
+
+
+@postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_counts_past_the_budget_are_counted_for_the_next_visit(client, monkeypatch):
     call_command("loaddata", "archive", verbosity=0)
     cache.clear()
-    # Other databases on the same server move the real snapshot; hold it still for this test.
-    monkeypatch.setattr(facet_counts, "_read_snapshot", lambda cursor: "test-snapshot")
     monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
     monkeypatch.setattr(facet_counts, "BACKGROUND_COUNTS", True)
     first = client.get(URL)
@@ -132,11 +140,102 @@ def test_counts_past_the_budget_are_counted_for_the_next_visit(client, monkeypat
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
-def test_a_write_moves_the_snapshot_that_keys_the_cached_counts():
+def test_cached_counts_are_never_served_after_a_write(client, monkeypatch):
     call_command("loaddata", "archive", verbosity=0)
-    before = facet_counts._snapshot("default")
-    Quote.objects.filter(pk=17).update(kind=Quote.Kind.DIRECT)
-    assert facet_counts._snapshot("default") != before
+    cache.clear()
+    first = client.get(URL)
+    assert [(o.value, o.count) for o in facet(first, "outlet").options][0] == ("tass", 18)
+    # Cached now: with no time left to count, the same page still shows the counts...
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
+    monkeypatch.setattr(facet_counts, "BACKGROUND_COUNTS", False)
+    assert not facet(client.get(URL), "outlet").timed_out
+    # ...until a write to a counted table: the token moves, the old counts are never read.
+    Quote.objects.filter(pk__in=Quote.objects.filter(article__outlet__slug="tass")[:1]).delete()
+    assert facet(client.get(URL), "outlet").timed_out
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 10_000)
+    assert [(o.value, o.count) for o in facet(client.get(URL), "outlet").options][0] == (
+        "tass",
+        17,
+    )
+    cache.clear()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_every_counted_table_moves_the_version_and_a_rollback_does_not():
+    call_command("loaddata", "archive", verbosity=0)
+    from articles.models import Article, Event, Outlet, Party, Speaker
+
+    version = facet_counts.archive_version("default")
+    for model in (Quote, Article, Speaker, Party, Event, Outlet):
+        # An UPDATE that changes nothing still moves it: the trigger runs per statement.
+        model.objects.filter(pk=model.objects.order_by("pk").values("pk")[:1]).update(id=F("id"))
+        moved = facet_counts.archive_version("default")
+        assert moved != version, model
+        version = moved
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Quote.objects.filter(pk=17).update(note="never")
+        assert facet_counts.archive_version("default") != version  # seen inside
+        raise RuntimeError
+    assert facet_counts.archive_version("default") == version
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_load_session_leaves_the_version_to_its_loader():
+    call_command("loaddata", "archive", verbosity=0)
+    version = facet_counts.archive_version("default")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL parley.bulk_load = on")
+        Quote.objects.filter(pk=17).update(note="bulk")
+    assert facet_counts.archive_version("default") == version
+
+
+@pytest.mark.django_db
+def test_a_chosen_option_outside_the_largest_groups_keeps_its_count(archive, client, monkeypatch):
+    monkeypatch.setattr(facets, "FACET_LIMIT", 2)
+    # The two largest speakers are shown, plus the chosen one with its own count.
+    page = client.get(f"{URL}?speaker=joe-biden")
+    speaker = facet(page, "speaker")
+    chosen = [(o.value, o.count) for o in speaker.options if o.selected]
+    assert chosen == [("joe-biden", page.context["page"].count)]
+    assert len(speaker.options) == 3
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_single_filter_page_reuses_the_unfiltered_count_of_its_own_facet(client, monkeypatch):
+    call_command("loaddata", "archive", verbosity=0)
+    cache.clear()
+    client.get(URL)  # counts every facet of the unfiltered list
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(f"{URL}?speaker=joe-biden")
+    # The speaker facet leaves out its own filter: its counts are the unfiltered list's, found
+    # in the cache. Only the chosen speaker's own count is read.
+    grouped = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if '"articles_quote"."speaker_id" AS "speaker"' in q["sql"]
+    ]
+    assert len(grouped) == 1 and '"articles_quote"."speaker_id" IN (' in grouped[0]
+    speaker = facet(page, "speaker")
+    assert [o.value for o in speaker.options][:1] == ["sergey-lavrov"]  # the largest overall
+    assert [(o.value, o.count) for o in speaker.options if o.selected] == [
+        ("joe-biden", page.context["page"].count)
+    ]
+    cache.clear()
+
+
+def test_a_query_of_stop_words_only_gives_a_page_not_an_error(archive, client):
+    # PostgreSQL's parser drops "the" and "of": the search matches nothing, so the facet
+    # queries can match nothing either (Django raises EmptyResultSet building them).
+    response = client.get(f"{URL}?q=the+of&speaker=sergey-lavrov")
+    assert response.status_code == HTTPStatus.OK
+    speaker = facet(response, "speaker")
+    assert not speaker.timed_out
+    if connection.vendor == "postgresql":
+        assert response.context["page"].count == 0
+        assert [(o.value, o.count) for o in speaker.options] == [("sergey-lavrov", 0)]
 
 
 def test_a_cancel_arriving_after_the_last_task_keeps_the_results(monkeypatch):
