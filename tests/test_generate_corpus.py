@@ -147,6 +147,14 @@ def test_postgres_load_restores_every_index_and_fills_search_vectors(transaction
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM articles_quote WHERE search_vector IS NULL")
         assert cursor.fetchone()[0] == 0
+        # Every generated table has planner statistics (reltuples is -1 before any ANALYZE).
+        cursor.execute(
+            "SELECT relname, reltuples FROM pg_class WHERE relname IN "
+            "('articles_speaker', 'articles_party', 'articles_event', 'articles_quote')"
+        )
+        assert {name: n >= 0 for name, n in cursor.fetchall()} == dict.fromkeys(
+            ["articles_speaker", "articles_party", "articles_event", "articles_quote"], True
+        )
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL loader only")
