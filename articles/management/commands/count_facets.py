@@ -11,6 +11,7 @@ count again within their budget and in the background, or run this again.
 
 import time
 
+from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
 from django.test import RequestFactory
@@ -39,12 +40,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--timeout", type=float, default=60.0, help="Seconds allowed per list (default 60)."
         )
+        parser.add_argument(
+            "--clear",
+            action="store_true",
+            help="Empty the cache first (every cached count, of any list or search).",
+        )
 
-    def handle(self, *args, options, timeout, **other):
+    def handle(self, *args, options, timeout, clear, **other):
         if archive_version(Quote.objects.db) is None:
             raise CommandError(
                 "Facet counts are cached on PostgreSQL only (SQLite keeps no archive version)."
             )
+        if clear:
+            cache.clear()
         started = time.perf_counter()
         unfiltered = self._count(QueryDict(""), timeout)
         lists = []
