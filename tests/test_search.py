@@ -385,3 +385,19 @@ def test_article_tier_left_out_when_too_large_or_slow_says_so(
         "Statements found only through the text of their article are not included: that part "
         f"of the search {why}." in response.text
     )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="kept in the cache on PostgreSQL")
+def test_the_article_tier_found_once_is_kept_for_the_next_search(archive, monkeypatch):
+    from django.core.cache import cache
+
+    cache.clear()
+    found = search.article_tier_for(Quote.objects.all(), "legally binding")
+    assert found.article_ids
+    # No time left to look again: the articles found before are reused, not left out.
+    monkeypatch.setattr(search, "ARTICLE_TIER_BUDGET_MS", 0)
+    assert search.article_tier_for(Quote.objects.all(), "legally binding") == found
+    # A write moves the archive's version: the kept list is not served for the new rows.
+    Quote.objects.filter(pk=26).update(note="edited")
+    assert search.article_tier_for(Quote.objects.all(), "legally binding").left_out == "slow"
+    cache.clear()
