@@ -8,7 +8,7 @@ either level.
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Length
+from django.db.models.functions import Length, Lower
 
 from articles import querysets
 from articles.links import route_url
@@ -92,7 +92,11 @@ class Speaker(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["slug"], name="speaker_slug_unique")]
-        indexes = [models.Index(fields=["name"], name="speaker_name_idx")]
+        indexes = [
+            models.Index(fields=["name"], name="speaker_name_idx"),
+            # Search suggests speakers by name, whatever the case (articles/search.py).
+            models.Index(Lower("name"), name="speaker_name_lower_idx"),
+        ]
 
     def __str__(self):
         return self.name
@@ -113,7 +117,10 @@ class SpeakerAlias(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["speaker", "name"], name="speakeralias_unique_name")
         ]
-        indexes = [models.Index(fields=["name"], name="speakeralias_name_idx")]
+        indexes = [
+            models.Index(fields=["name"], name="speakeralias_name_idx"),
+            models.Index(Lower("name"), name="speakeralias_name_lower_idx"),
+        ]
 
     def __str__(self):
         return self.name

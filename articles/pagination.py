@@ -136,11 +136,15 @@ def ranked_page(
     """Page ``number`` of rows by descending ``rank``, inside the first RESULT_CAP rows."""
     number = number or 1
     offset = (number - 1) * size
-    # Rank and page on ids alone, then join the page's rows: joining every match before the
-    # sort cost 380 ms for a common word at 300,000 quotes. One query, the ids a subquery.
-    ids = queryset.order_by("-rank", "-pk").values("pk")[offset : offset + size + 1]
-    # The planner must start from the ids here, not from the quote table (joined_as_written).
-    rows = list(queryset.filter(pk__in=ids).order_by("-rank", "-pk").joined_as_written(False))
+    # Rank and page on ids alone, then read the page's rows by id: joining every match before
+    # the sort cost 380 ms for a common word at 300,000 quotes, and reading the rows through an
+    # id subquery left the planner weighing every order of seven tables (3 ms of planning);
+    # by a list of ids the rows are read joined as written.
+    ids = list(
+        queryset.order_by("-rank", "-pk").values_list("pk", flat=True)[offset : offset + size + 1]
+    )
+    found = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()} if ids else {}
+    rows = [found[pk] for pk in ids if pk in found]
     page = Page(rows=rows[:size], count=count[0], count_capped=count[1])
     if len(rows) > size and offset + size < RESULT_CAP:
         page.next_number = number + 1

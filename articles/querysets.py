@@ -58,16 +58,22 @@ class ArchiveQuerySet(models.QuerySet):
         if not (
             self._joined_as_written
             and self._result_cache is None
+            and self._iterable_class is models.query.ModelIterable  # values() join nothing
             and connection.vendor == "postgresql"
         ):
             return super()._fetch_all()
+        # set_config(..., true) lasts until the transaction ends: at COMMIT on its own, but
+        # inside an outer transaction (a test, ATOMIC_REQUESTS) it must be put back.
+        outer = connection.in_atomic_block
         with transaction.atomic(using=self.db), connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('join_collapse_limit', '1', true)")
-            super()._fetch_all()
             cursor.execute(
-                "SELECT set_config('join_collapse_limit', reset_val, true) "
-                "FROM pg_settings WHERE name = 'join_collapse_limit'"
+                "SELECT current_setting('join_collapse_limit'), "
+                "set_config('join_collapse_limit', '1', true)"
             )
+            previous = cursor.fetchone()[0]
+            super()._fetch_all()
+            if outer:
+                cursor.execute("SELECT set_config('join_collapse_limit', %s, true)", [previous])
 
 
 class OutletQuerySet(ArchiveQuerySet):

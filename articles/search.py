@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connections
-from django.db.models import Case, Exists, F, FloatField, Func, OuterRef, Q, Value, When
+from django.db.models import Case, F, FloatField, Func, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
 from django.utils.html import escape
@@ -337,12 +337,14 @@ def suggest_speakers(query: str):
     candidates.discard("")
     if not candidates:
         return Speaker.objects.none()
-    aliases = SpeakerAlias.objects.annotate(lower=Lower("name")).filter(
-        speaker=OuterRef("pk"), lower__in=candidates
-    )
+    # Two lookups in the lower(name) indexes; a correlated EXISTS scanned every speaker
+    # (1.4 ms of 2.7 at 2,000 speakers, growing with them).
+    named = Speaker.objects.annotate(lower=Lower("name")).filter(lower__in=candidates)
+    aliased = SpeakerAlias.objects.annotate(lower=Lower("name")).filter(lower__in=candidates)
     return (
-        Speaker.objects.annotate(lower=Lower("name"))
-        .filter(Q(lower__in=candidates) | Exists(aliases))
+        Speaker.objects.filter(
+            Q(pk__in=named.values("pk")) | Q(pk__in=aliased.values("speaker_id"))
+        )
         .with_party()
         .order_by("name")
     )

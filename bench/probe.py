@@ -213,7 +213,6 @@ def _get(client, path: str):
 
 TIMEOUT = re.compile(r"set_config\('statement_timeout', '(\d+)', true\)")
 JOIN_ORDER = "set_config('join_collapse_limit', '1', true)"
-JOIN_ORDER_RESET = "set_config('join_collapse_limit', reset_val, true)"
 
 
 def replay(conn, statements: list[str]) -> None:
@@ -226,14 +225,14 @@ def replay(conn, statements: list[str]) -> None:
     import psycopg
 
     timeout = None
-    fixed_joins = False  # a row query the page runs with join_collapse_limit = 1 (querysets.py)
+    fixed_joins = False  # the next row query runs with join_collapse_limit = 1 (querysets.py)
     for sql in statements:
         match = TIMEOUT.search(sql)
         if match:
             timeout = int(match.group(1))
             continue
-        if JOIN_ORDER in sql or JOIN_ORDER_RESET in sql:
-            fixed_joins = JOIN_ORDER in sql
+        if JOIN_ORDER in sql:
+            fixed_joins = True
             continue
         if timeout is None and not fixed_joins:
             conn.execute(sql).fetchall()
@@ -244,6 +243,7 @@ def replay(conn, statements: list[str]) -> None:
                     conn.execute(f"SET LOCAL statement_timeout = {timeout:d}")
                 if fixed_joins:
                     conn.execute("SET LOCAL join_collapse_limit = 1")
+                    fixed_joins = False
                 conn.execute(sql).fetchall()
         except psycopg.errors.QueryCanceled:
             pass
