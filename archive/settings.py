@@ -107,10 +107,10 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Facet counts over large sets are kept in the cache (articles/facet_counts.py), keyed by the
-# archive's version token (migration 0005), so they are never served for rows that changed.
-# On PostgreSQL the default cache is a table in the same database: shared by every worker, it
-# needs no other server, and one worker's count serves all. SQLite keeps no version token, so
-# nothing is cached there and a per-process memory cache is enough. PARLEY_CACHE overrides:
+# archive's version token (migrations 0005, 0007), so they are never served for rows that
+# changed. On PostgreSQL the default cache is a table in the same database: shared by every
+# worker, it needs no other server, and one worker's count serves all. With SQLite (one
+# developer, small archives) each process's own memory is enough. PARLEY_CACHE overrides:
 # "db", "locmem", or a redis:// URL (Django's Redis backend; needs the redis package).
 _cache = os.environ.get(
     "PARLEY_CACHE", "db" if DATABASES["default"]["ENGINE"].endswith("postgresql") else "locmem"

@@ -8,7 +8,8 @@ migration 0005): every write to a counted table changes the token in the same co
 cached count is never served for rows that have changed since. With a cache that all workers
 share (the default on PostgreSQL), the left-out queries are then run once more without the
 page's budget in a background thread, so the next visit finds them. ``manage.py count_facets``
-fills the cache ahead of readers after a bulk load. SQLite keeps no token: nothing is cached.
+fills the cache ahead of readers after a bulk load. SQLite keeps the token too (migration 0007)
+and caches in each process's memory; background counts run on PostgreSQL only.
 """
 
 from __future__ import annotations
@@ -26,14 +27,17 @@ from django.db import OperationalError, connections, transaction
 # A token moves with every write, so entries only need to expire to make room; a day bounds how
 # long a count of a version nobody reads any more takes space.
 CACHE_SECONDS = getattr(settings, "PARLEY_COUNT_CACHE_SECONDS", 86_400)
+
+
 # Only with a shared cache: with a per-process one (locmem) every worker recounted the same
 # facets on its own connection, and under load at 1M quotes those counts took the CPU and the
 # connection slots the pages needed (bench/RESULTS.md, 08:26 run: "too many clients").
-BACKGROUND_COUNTS = getattr(
-    settings,
-    "PARLEY_BACKGROUND_COUNTS",
-    not settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"),
-)
+def shared_cache() -> bool:
+    """Whether every process reads the same cache (not the default per-process memory)."""
+    return not settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
+
+
+BACKGROUND_COUNTS = getattr(settings, "PARLEY_BACKGROUND_COUNTS", shared_cache())
 LATER_TIMEOUT_MS = 30_000  # a background count that takes longer than this is abandoned
 _threads: list[threading.Thread] = []  # the background counts (tests wait for them)
 
@@ -68,7 +72,12 @@ def count_rows(alias: str, queries: dict, *, budget_ms: float, keys: dict | None
         }
         # Inside a transaction the page may see its own uncommitted writes, which another
         # connection would not count.
-        if BACKGROUND_COUNTS and missing and not connections[alias].in_atomic_block:
+        if (
+            BACKGROUND_COUNTS
+            and missing
+            and connections[alias].vendor == "postgresql"
+            and not connections[alias].in_atomic_block
+        ):
             counted.later = _count_later(alias, version, missing)
     return counted
 
@@ -91,16 +100,16 @@ def _fetch(alias: str, query) -> list[tuple]:
 
 
 def archive_version(alias: str) -> str | None:
-    """The archive's version token as this connection sees it (None: not kept, on SQLite)."""
+    """The archive's version token as this connection sees it (migrations 0005 and 0007)."""
     connection = connections[alias]
-    if connection.vendor != "postgresql":
+    if connection.vendor not in ("postgresql", "sqlite"):
         return None
     with connection.cursor() as cursor:
         return _read_version(cursor)
 
 
 def _read_version(cursor) -> str:
-    cursor.execute("SELECT token::text FROM parley_archive_version")
+    cursor.execute("SELECT CAST(token AS text) FROM parley_archive_version")
     return cursor.fetchone()[0]
 
 

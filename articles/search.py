@@ -197,10 +197,20 @@ def search_quotes(queryset, query: str, *, article_tier: ArticleTier | None = No
             )
         return queryset.filter(matches).annotate(rank=rank)
     table, columns = _FTS5["quote"]
-    own = RawSQL(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", (parsed.fts5(),))
+    own = f"SELECT rowid FROM {table} WHERE {table} MATCH %s"
     if not ids:
-        return queryset.filter(pk__in=own).annotate(rank=_Fts5Rank(table, columns, parsed))
-    return queryset.filter(Q(pk__in=own) | Q(article_id__in=ids)).annotate(
+        matching = RawSQL(own, (parsed.fts5(),))
+        return queryset.filter(pk__in=matching).annotate(rank=_Fts5Rank(table, columns, parsed))
+    # One list of ids, not "own matches OR article in (...)": SQLite cannot start from either
+    # side of an OR, so it scanned the whole table (a facet of a 100,000-quote archive: 132 ms,
+    # 6.7 ms from the list).
+    quotes = queryset.model._meta.db_table
+    placeholders = ", ".join(["%s"] * len(ids))
+    matching = RawSQL(
+        f"{own} UNION SELECT id FROM {quotes} WHERE article_id IN ({placeholders})",
+        (parsed.fts5(), *ids),
+    )
+    return queryset.filter(pk__in=matching).annotate(
         rank=_Fts5Rank(table, columns, parsed, article_weight=ARTICLE_WEIGHT)
     )
 

@@ -14,8 +14,7 @@ version row first, so concurrent writers queue on it instead of deadlocking. It 
 statement, not once per transaction, so that a transaction reading its own writes (a test, an
 editor's request) never finds counts it filed before its later writes.
 Bulk loaders that commit in several sessions at once set ``parley.bulk_load = on`` and bump the
-token once when they are done (articles/corpus/load.py). SQLite keeps no version: its counts are
-not cached (one process, small archives; the time budget alone bounds them).
+token once when they are done (articles/corpus/load.py). SQLite gets its token in migration 0007.
 """
 
 from django.core.management import call_command

@@ -1,4 +1,4 @@
-"""Count the quote list's facets ahead of readers, after a bulk load (PostgreSQL).
+"""Count the quote list's facets ahead of readers, after a bulk load (needs a shared cache).
 
 A list page spends at most PARLEY_FACET_BUDGET_MS on counting; over a million quotes the
 unfiltered list and lists with one broad filter (a format, a kind, an outlet, a party, a year)
@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
 from django.test import RequestFactory
 
-from articles.facet_counts import archive_version
+from articles.facet_counts import archive_version, shared_cache
 from articles.facets import quote_facets
 from articles.filters import QuoteFilterSet
 from articles.models import Quote
@@ -27,7 +27,7 @@ BROAD_FILTERS = ("format", "kind", "outlet", "party")
 class Command(BaseCommand):
     help = (
         "Count the statement list's facets for the unfiltered list and each single broad filter "
-        "(format, kind, outlet, party, year) into the cache. PostgreSQL only."
+        "(format, kind, outlet, party, year) into the shared cache."
     )
 
     def add_arguments(self, parser):
@@ -47,9 +47,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, options, timeout, clear, **other):
-        if archive_version(Quote.objects.db) is None:
+        if archive_version(Quote.objects.db) is None or not shared_cache():
             raise CommandError(
-                "Facet counts are cached on PostgreSQL only (SQLite keeps no archive version)."
+                "Counts made here would be lost: the cache is this process's memory (the "
+                "default with SQLite). Set PARLEY_CACHE to 'db' or a redis:// URL."
             )
         if clear:
             cache.clear()
