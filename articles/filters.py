@@ -20,6 +20,7 @@ from articles.filter_fields import (  # noqa: F401  (Cursor and parse_date_span 
     parse_date_span,
 )
 from articles.models import Article, Event, NegotiationFormat, Outlet, Party, Quote, Speaker
+from articles.widgets import FastSelect
 
 # A page shows this many rows; a relevance-ordered list pages through at most RESULT_CAP rows
 # (ranks are floats, so they make poor keyset cursors; a capped window keeps OFFSET cheap).
@@ -96,6 +97,7 @@ class ArchiveFilterSet(filters.FilterSet):
         form_class.base_fields["sort"] = forms.ChoiceField(
             choices=[("", "Default"), *self.sort_choices],
             required=False,
+            widget=FastSelect,
             error_messages=_choice_error("sort order", self.sort_choices),
         )
         return form_class
@@ -161,6 +163,7 @@ class QuoteFilterSet(ArchiveFilterSet):
     date_to = DateSpanFilter(field_name="said_on", bound="end", label="Said until")
     format = filters.ChoiceFilter(
         empty_label="Any",
+        widget=FastSelect,
         choices=NegotiationFormat.choices,
         method="filter_format",
         label="Negotiation format",
@@ -168,6 +171,7 @@ class QuoteFilterSet(ArchiveFilterSet):
     )
     event = filters.ModelChoiceFilter(
         empty_label="Any",
+        widget=FastSelect,
         queryset=Event.objects.all(),
         to_field_name="slug",
         label="Event",
@@ -175,6 +179,7 @@ class QuoteFilterSet(ArchiveFilterSet):
     )
     outlet = filters.ModelChoiceFilter(
         empty_label="Any",
+        widget=FastSelect,
         queryset=Outlet.objects.all(),
         field_name="article__outlet",
         to_field_name="slug",
@@ -183,6 +188,7 @@ class QuoteFilterSet(ArchiveFilterSet):
     )
     kind = filters.ChoiceFilter(
         empty_label="Any",
+        widget=FastSelect,
         choices=Quote.Kind.choices,
         label="Kind",
         error_messages=_choice_error("kind", Quote.Kind.choices),
@@ -224,6 +230,7 @@ class ArticleFilterSet(ArchiveFilterSet):
     q = filters.CharFilter(method="filter_q", label="Words")
     outlet = filters.ModelChoiceFilter(
         empty_label="Any",
+        widget=FastSelect,
         queryset=Outlet.objects.all(),
         to_field_name="slug",
         label="Outlet",
@@ -231,6 +238,7 @@ class ArticleFilterSet(ArchiveFilterSet):
     )
     event = filters.ModelChoiceFilter(
         empty_label="Any",
+        widget=FastSelect,
         queryset=Event.objects.all(),
         field_name="events",
         to_field_name="slug",
@@ -239,6 +247,7 @@ class ArticleFilterSet(ArchiveFilterSet):
     )
     format = filters.ChoiceFilter(
         empty_label="Any",
+        widget=FastSelect,
         choices=NegotiationFormat.choices,
         method="filter_format",
         label="Negotiation format covered",
@@ -277,6 +286,7 @@ class SpeakerFilterSet(ArchiveFilterSet):
     )
     kind = filters.ChoiceFilter(
         empty_label="Any",
+        widget=FastSelect,
         choices=Speaker.Kind.choices,
         label="Kind of speaker",
         error_messages=_choice_error("kind", Speaker.Kind.choices),
@@ -299,6 +309,7 @@ class SpeakerFilterSet(ArchiveFilterSet):
 class EventFilterSet(ArchiveFilterSet):
     format = filters.ChoiceFilter(
         empty_label="Any",
+        widget=FastSelect,
         choices=NegotiationFormat.choices,
         label="Negotiation format",
         error_messages=_choice_error("format", NegotiationFormat.choices),
