@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import F, Q
+from django.db.models.sql.where import WhereNode
 
 from articles.filters import PAGE_SIZE, RESULT_CAP, Cursor
 
@@ -143,7 +144,7 @@ def ranked_page(
     ids = list(
         queryset.order_by("-rank", "-pk").values_list("pk", flat=True)[offset : offset + size + 1]
     )
-    found = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()} if ids else {}
+    found = {row.pk: row for row in _rows_by_ids(queryset, ids)} if ids else {}
     rows = [found[pk] for pk in ids if pk in found]
     page = Page(rows=rows[:size], count=count[0], count_capped=count[1])
     if len(rows) > size and offset + size < RESULT_CAP:
@@ -151,6 +152,18 @@ def ranked_page(
     if number > 1:
         page.previous_number = number - 1
     return page
+
+
+def _rows_by_ids(queryset, ids: list):
+    """The rows with these ids, shaped as ``queryset`` (joins, columns, prefetches, other
+    annotations) but without its filters and its rank: the ids already passed them, and the
+    rank was computed again for the page's rows, which on SQLite reads every match of every
+    term (45 ms of a common word's page at 100,000 quotes, where reading 20 rows takes 1).
+    """
+    rows = queryset.all()
+    rows.query.where = WhereNode()
+    rows.query.annotations.pop("rank", None)
+    return rows.filter(pk__in=ids).order_by()
 
 
 def paginate(filterset, queryset, *, size: int = PAGE_SIZE) -> Page:
