@@ -18,6 +18,7 @@ import hashlib
 import sqlite3
 import threading
 import time
+from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -41,6 +42,10 @@ def shared_cache() -> bool:
 BACKGROUND_COUNTS = getattr(settings, "PARLEY_BACKGROUND_COUNTS", shared_cache())
 LATER_TIMEOUT_MS = 30_000  # a background count that takes longer than this is abandoned
 _threads: list[threading.Thread] = []  # the background counts (tests wait for them)
+_queue: deque = deque()  # (alias, version, {cache key: query}) waiting to be counted
+_lock = threading.Lock()
+_draining = {"on": False}
+MAX_QUEUED = 100
 
 
 @dataclass
@@ -120,25 +125,52 @@ def _key(version, material: str) -> str:
 
 
 def _count_later(alias: str, version: str, queries: dict) -> set:
-    """Count ``queries`` ({name: (cache key, query)}) in a background thread; their names.
+    """Queue ``queries`` ({name: (cache key, query)}) for this process's counting thread.
 
-    One such thread per process at a time, and each query counted by one process at a time (a
-    "pending" mark in the shared cache): while the archive is being written to, its version
-    keeps moving, and every page would otherwise start full counts of its own.
+    One counting thread per process, which counts the queued pages one after another, and each
+    query counted by one process at a time (a "pending" mark in the shared cache): while the
+    archive is being written to, its version keeps moving, and every page would otherwise start
+    full counts of its own. Returns the names being counted (here or by another process).
     """
-    _threads[:] = [t for t in _threads if t.is_alive()]
-    if _threads:
-        return set()
     start = {
         key: query
         for key, query in queries.values()
         if query is not None and cache.add(key + ":pending", True, LATER_TIMEOUT_MS // 1000)
     }
     if start:
-        thread = threading.Thread(target=_count_now, args=(alias, version, start), daemon=True)
-        _threads.append(thread)
-        thread.start()
+        with _lock:
+            if len(_queue) >= MAX_QUEUED:
+                # Past this the thread is far behind: do not promise counts it will not reach.
+                cache.delete_many([key + ":pending" for key in start])
+                return set()
+            _queue.append((alias, version, start))
+            if not _draining["on"]:
+                _draining["on"] = True
+                thread = threading.Thread(target=_drain, daemon=True)
+                _threads[:] = [t for t in _threads if t.is_alive()] + [thread]
+                thread.start()
     return set(queries)
+
+
+def _drain() -> None:
+    # Until the queue is empty; "on" is cleared under the same lock _count_later checks it
+    # under, so a page queued while this thread is finishing always gets a thread.
+    aliases = set()
+    try:
+        while True:
+            with _lock:
+                if not _queue:
+                    _draining["on"] = False
+                    return
+                alias, version, queries = _queue.popleft()
+            aliases.add(alias)
+            try:
+                _count_now(alias, version, queries)
+            except Exception:  # noqa: BLE001 - one failed count must not stop the others
+                connections[alias].close()  # a broken connection is not reused
+    finally:
+        for alias in aliases:
+            connections[alias].close()
 
 
 def _count_now(alias: str, page_version: str, queries: dict) -> None:
@@ -163,7 +195,6 @@ def _count_now(alias: str, page_version: str, queries: dict) -> None:
         pass  # too slow even here: the page keeps saying the counts are not shown
     finally:
         cache.delete_many([key + ":pending" for key in queries])
-        connection.close()
 
 
 def within_budget(alias: str, tasks: list, run, *, budget_ms: float) -> dict:

@@ -211,7 +211,10 @@ def quote_facets(
         chosen = [_slug(v) for v in selected[spec.name]]
         if rows is None or (chosen and f"{spec.name}:chosen" not in counts.rows):
             facet.timed_out = True
-            facet.counting_later = spec.name in counts.later
+            # Being counted when every part still missing (largest groups, chosen) is.
+            missing = [n for n in (spec.name, f"{spec.name}:chosen") if n in queries]
+            missing = [n for n in missing if n not in counts.rows]
+            facet.counting_later = all(n in counts.later for n in missing)
             facet.options = _uncounted(spec, filterset, chosen)
         else:
             options = _options(spec, rows, selected[spec.name])

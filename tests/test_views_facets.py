@@ -147,6 +147,26 @@ def test_counts_past_the_budget_are_counted_for_the_next_visit(client, monkeypat
     cache.clear()
 
 
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_pages_cut_short_while_counting_goes_on_are_queued_not_dropped(client, monkeypatch):
+    call_command("loaddata", "archive", verbosity=0)
+    cache.clear()
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
+    monkeypatch.setattr(facet_counts, "BACKGROUND_COUNTS", True)
+    urls = [URL, f"{URL}?kind=direct", f"{URL}?outlet=tass", f"{URL}?speaker=sergey-lavrov"]
+    # One right after another: the process's counting thread is still busy with the first.
+    for url in urls:
+        cut_short = [f for f in client.get(url).context["facets"] if f.timed_out]
+        # (facets the first pages share may already be counted by then)
+        assert all(f.counting_later for f in cut_short), url
+    for thread in list(facet_counts._threads):
+        thread.join(10)
+    for url in urls:
+        assert not any(f.timed_out for f in client.get(url).context["facets"]), url
+    cache.clear()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_cached_counts_are_never_served_after_a_write(client, monkeypatch):
     call_command("loaddata", "archive", verbosity=0)
