@@ -85,10 +85,11 @@ def table(cases: dict, results: dict, floors: dict, sizes: dict) -> str:
     sizes_line = ", ".join(f"{k}: {v:,} quotes" for k, v in sizes.items())
     footer = [
         "",
-        f"Corpus sizes: {sizes_line}. Latencies in ms. First visit: median of one cold request "
-        "per URL before the load (caches empty). Under load the same URLs repeat, so cached "
-        "facet counts are warm. Floor: the SQL one warm request sends, replayed over one "
-        "psycopg connection (PostgreSQL).",
+        f"Corpus sizes: {sizes_line}. Latencies in ms. First visit: median of one request "
+        "per URL before the load (the counts cache holds only what count_facets counted after "
+        "loading). Background counts those visits start finish before the load, which repeats "
+        "the same URLs, so cached facet counts are warm. Floor: the SQL one warm request "
+        "sends, replayed over one psycopg connection (PostgreSQL).",
     ]
     if errors:
         footer.append("Errors: " + "; ".join(errors))
