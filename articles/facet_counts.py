@@ -73,17 +73,17 @@ def count_rows(alias: str, queries: dict, *, budget_ms: float, keys: dict | None
     if version:
         if done:
             cache.set_many({cache_keys[name]: rows for name, rows in done.items()}, CACHE_SECONDS)
-        missing = {
-            name: (cache_keys[name], _sql(query)) for name, query in todo if name not in done
-        }
         # Inside a transaction the page may see its own uncommitted writes, which another
         # connection would not count.
         if (
             BACKGROUND_COUNTS
-            and missing
+            and len(done) < len(todo)
             and connections[alias].vendor == "postgresql"
             and not connections[alias].in_atomic_block
         ):
+            missing = {
+                name: (cache_keys[name], _sql(query)) for name, query in todo if name not in done
+            }
             counted.later = _count_later(alias, version, missing)
     return counted
 
