@@ -163,6 +163,8 @@ def _rows_by_ids(queryset, ids: list):
     rows = queryset.all()
     rows.query.where = WhereNode()
     rows.query.annotations.pop("rank", None)
+    if rows.query.annotation_select_mask is not None:
+        rows.query.set_annotation_mask(set(rows.query.annotation_select_mask) - {"rank"})
     return rows.filter(pk__in=ids).order_by()
 
 

@@ -401,3 +401,23 @@ def test_the_article_tier_found_once_is_kept_for_the_next_search(archive, monkey
     Quote.objects.filter(pk=26).update(note="edited")
     assert search.article_tier_for(Quote.objects.all(), "legally binding").left_out == "slow"
     cache.clear()
+
+
+def test_a_ranked_page_reads_its_rows_by_id_without_searching_again(archive, client):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/quotes/?q=guarantees")
+    rows_sql = [
+        q["sql"]
+        for q in captured
+        if '"articles_quote"."text"' in q["sql"].split(" FROM ")[0]
+        and "ts_headline" not in q["sql"]
+    ]
+    assert len(rows_sql) == 1
+    # The ids came from the ranked query; the rows query neither matches nor ranks again.
+    assert "MATCH" not in rows_sql[0] and "@@" not in rows_sql[0] and "ts_rank" not in rows_sql[0]
+    best = search.search_quotes(Quote.objects.all(), "guarantees").order_by("-rank", "-pk")
+    assert [q.pk for q in response.context["page"].rows] == list(
+        best.values_list("pk", flat=True)[:20]
+    )
