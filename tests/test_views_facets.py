@@ -106,11 +106,18 @@ postgresql_only = pytest.mark.skipif(
 )
 
 
-@postgresql_only
-@pytest.mark.django_db(transaction=True)
-def test_no_background_counts_unless_turned_on(client, monkeypatch):
+@pytest.fixture
+def committed_archive(transactional_db):
+    """The curated archive committed (background counts use their own connection), with an
+    empty counts cache before and after."""
     call_command("loaddata", "archive", verbosity=0)
     cache.clear()
+    yield
+    cache.clear()
+
+
+@postgresql_only
+def test_no_background_counts_unless_turned_on(committed_archive, client, monkeypatch):
     monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
     monkeypatch.setattr(facet_counts, "BACKGROUND_COUNTS", False)
     threads_before = len([t for t in facet_counts._threads if t.is_alive()])
@@ -118,7 +125,6 @@ def test_no_background_counts_unless_turned_on(client, monkeypatch):
     assert all(f.timed_out and not f.counting_later for f in page.context["facets"])
     assert "they are being counted" not in page.text
     assert len([t for t in facet_counts._threads if t.is_alive()]) == threads_before == 0
-    cache.clear()
 
 
 @postgresql_only
@@ -129,10 +135,9 @@ def test_background_counts_are_on_with_the_default_shared_cache():
 
 
 @postgresql_only
-@pytest.mark.django_db(transaction=True)
-def test_counts_past_the_budget_are_counted_for_the_next_visit(client, monkeypatch):
-    call_command("loaddata", "archive", verbosity=0)
-    cache.clear()
+def test_counts_past_the_budget_are_counted_for_the_next_visit(
+    committed_archive, client, monkeypatch
+):
     monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
     monkeypatch.setattr(facet_counts, "BACKGROUND_COUNTS", True)
     first = client.get(URL)
@@ -144,14 +149,12 @@ def test_counts_past_the_budget_are_counted_for_the_next_visit(client, monkeypat
     assert not any(f.timed_out for f in second.context["facets"])
     outlets = [(o.value, o.count) for o in facet(second, "outlet").options]
     assert outlets == [("tass", 18), ("sputnik", 16), ("rt", 8)]  # as tests/test_views_quotes.py
-    cache.clear()
 
 
 @postgresql_only
-@pytest.mark.django_db(transaction=True)
-def test_pages_cut_short_while_counting_goes_on_are_queued_not_dropped(client, monkeypatch):
-    call_command("loaddata", "archive", verbosity=0)
-    cache.clear()
+def test_pages_cut_short_while_counting_goes_on_are_queued_not_dropped(
+    committed_archive, client, monkeypatch
+):
     monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
     monkeypatch.setattr(facet_counts, "BACKGROUND_COUNTS", True)
     urls = [URL, f"{URL}?kind=direct", f"{URL}?outlet=tass", f"{URL}?speaker=sergey-lavrov"]
@@ -164,13 +167,9 @@ def test_pages_cut_short_while_counting_goes_on_are_queued_not_dropped(client, m
         thread.join(10)
     for url in urls:
         assert not any(f.timed_out for f in client.get(url).context["facets"]), url
-    cache.clear()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_cached_counts_are_never_served_after_a_write(client, monkeypatch):
-    call_command("loaddata", "archive", verbosity=0)
-    cache.clear()
+def test_cached_counts_are_never_served_after_a_write(committed_archive, client, monkeypatch):
     first = client.get(URL)
     assert [(o.value, o.count) for o in facet(first, "outlet").options][0] == ("tass", 18)
     # Cached now: with no time left to count, the same page still shows the counts...
@@ -185,12 +184,9 @@ def test_cached_counts_are_never_served_after_a_write(client, monkeypatch):
         "tass",
         17,
     )
-    cache.clear()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_every_counted_table_moves_the_version_and_a_rollback_does_not():
-    call_command("loaddata", "archive", verbosity=0)
+def test_every_counted_table_moves_the_version_and_a_rollback_does_not(committed_archive):
     from articles.models import Article, Event, Outlet, Party, Speaker
 
     version = facet_counts.archive_version("default")
@@ -208,9 +204,7 @@ def test_every_counted_table_moves_the_version_and_a_rollback_does_not():
 
 
 @postgresql_only
-@pytest.mark.django_db(transaction=True)
-def test_a_bulk_load_session_leaves_the_version_to_its_loader():
-    call_command("loaddata", "archive", verbosity=0)
+def test_a_bulk_load_session_leaves_the_version_to_its_loader(committed_archive):
     version = facet_counts.archive_version("default")
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL parley.bulk_load = on")
@@ -229,10 +223,9 @@ def test_a_chosen_option_outside_the_largest_groups_keeps_its_count(archive, cli
     assert len(speaker.options) == 3
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_single_filter_page_reuses_the_unfiltered_count_of_its_own_facet(client, monkeypatch):
-    call_command("loaddata", "archive", verbosity=0)
-    cache.clear()
+def test_a_single_filter_page_reuses_the_unfiltered_count_of_its_own_facet(
+    committed_archive, client, monkeypatch
+):
     client.get(URL)  # counts every facet of the unfiltered list
     with CaptureQueriesContext(connection) as ctx:
         page = client.get(f"{URL}?speaker=joe-biden")
@@ -249,7 +242,6 @@ def test_a_single_filter_page_reuses_the_unfiltered_count_of_its_own_facet(clien
     assert [(o.value, o.count) for o in speaker.options if o.selected] == [
         ("joe-biden", page.context["page"].count)
     ]
-    cache.clear()
 
 
 def test_a_query_of_stop_words_only_gives_a_page_not_an_error(archive, client):
