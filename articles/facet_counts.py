@@ -88,6 +88,23 @@ def count_rows(alias: str, queries: dict, *, budget_ms: float, keys: dict | None
     return counted
 
 
+def remembered(alias: str, sql_params: tuple) -> list[tuple]:
+    """The rows of a query, kept in the cache under the archive's version like the counts.
+
+    For result lists a page must show whatever they cost (a search's best ids, its capped
+    count): the first visit runs the query, every later one, and every other page of the same
+    search, reads it until a write changes the version. Solr's queryResultCache does the same.
+    """
+    version = archive_version(alias)
+    key = _key(version, _material(sql_params)) if version else None
+    rows = cache.get(key) if key else None
+    if rows is None:
+        rows = _fetch(alias, sql_params)
+        if key:
+            cache.set(key, rows, CACHE_SECONDS)
+    return rows
+
+
 def _sql(query) -> tuple | None:
     return query() if callable(query) else query
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import F, Q
 from django.db.models.sql.where import WhereNode
 
@@ -132,18 +133,31 @@ def keyset_page(
 
 
 def ranked_page(
-    queryset, *, number: int | None, size: int = PAGE_SIZE, count: tuple[int, bool] = (0, False)
+    queryset, *, number: int | None, size: int = PAGE_SIZE, count: tuple[int, bool] | None = None
 ) -> Page:
-    """Page ``number`` of rows by descending ``rank``, inside the first RESULT_CAP rows."""
+    """Page ``number`` of rows by descending ``rank``, inside the first RESULT_CAP rows.
+
+    The best RESULT_CAP + 1 ids are read in one query, which also gives the capped count (no
+    second pass over the matches: with filters that leave few of them, counting walked every
+    match again, 38 ms of an 80 ms search at 1M quotes). The list is kept under the archive's
+    version (``facet_counts.remembered``), so the next page of the same search ranks nothing.
+    """
+    from articles.facet_counts import remembered
+
     number = number or 1
     offset = (number - 1) * size
     # Rank and page on ids alone, then read the page's rows by id: joining every match before
     # the sort cost 380 ms for a common word at 300,000 quotes, and reading the rows through an
     # id subquery left the planner weighing every order of seven tables (3 ms of planning);
     # by a list of ids the rows are read joined as written.
-    ids = list(
-        queryset.order_by("-rank", "-pk").values_list("pk", flat=True)[offset : offset + size + 1]
-    )
+    best = queryset.order_by("-rank", "-pk").values_list("pk")[: RESULT_CAP + 1]
+    try:
+        ranked = [pk for (pk,) in remembered(queryset.db, best.query.sql_with_params())]
+    except EmptyResultSet:  # a search of stop words only, an empty choice: nothing to read
+        ranked = []
+    if count is None:
+        count = (min(len(ranked), RESULT_CAP), len(ranked) > RESULT_CAP)
+    ids = ranked[offset : offset + size + 1]
     found = {row.pk: row for row in _rows_by_ids(queryset, ids)} if ids else {}
     rows = [found[pk] for pk in ids if pk in found]
     page = Page(rows=rows[:size], count=count[0], count_capped=count[1])
@@ -171,9 +185,9 @@ def _rows_by_ids(queryset, ids: list):
 def paginate(filterset, queryset, *, size: int = PAGE_SIZE) -> Page:
     """The page the (valid) ``filterset`` asks for, in the sort it asks for, with its count."""
     data = filterset.form.cleaned_data
-    count = capped_count(queryset)
     if filterset.sort == "relevance":
-        return ranked_page(queryset, number=data.get("page"), size=size, count=count)
+        return ranked_page(queryset, number=data.get("page"), size=size)
+    count = capped_count(queryset)
     key, descending = filterset.orderings[filterset.sort]
     return keyset_page(
         queryset,

@@ -223,13 +223,17 @@ def article_tier_for(queryset, query: str) -> ArticleTier:
     mid-frequency word at 1M quotes) would also defeat the index. Below the cap the matching
     articles are listed within a time budget; when that fails the tier is left out and says so.
     """
-    from articles.facet_counts import count_rows
+    from articles.facet_counts import count_rows, remembered
 
     parsed = parse_query(query)
     if not parsed:
         return ArticleTier()
     own = search_quotes(queryset, query, article_tier=ArticleTier())
-    if own.order_by().values("pk")[:RESULT_COUNT_CAP].count() >= RESULT_COUNT_CAP:
+    # Kept under the archive's version like the page's ranked ids: a mid-frequency word's
+    # check read 1,000 rows (7 ms at 1M quotes) on every page of its results.
+    sql, params = own.order_by().values("pk")[:RESULT_COUNT_CAP].query.sql_with_params()
+    [(counted,)] = remembered(queryset.db, (f"SELECT COUNT(*) FROM ({sql}) own", params))
+    if counted >= RESULT_COUNT_CAP:
         return ArticleTier()
     articles = search_articles(_article_model().objects.all(), query).order_by()
     ids = articles.values_list("pk", flat=True)[: ARTICLE_TIER_MAX + 1]

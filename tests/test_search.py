@@ -421,3 +421,31 @@ def test_a_ranked_page_reads_its_rows_by_id_without_searching_again(archive, cli
     assert [q.pk for q in response.context["page"].rows] == list(
         best.values_list("pk", flat=True)[:20]
     )
+
+
+def _ranks(sql: str) -> bool:
+    return "ts_rank(" in sql or "bm25(" in sql
+
+
+def test_a_search_ranks_once_for_all_its_visits_until_a_write(archive, client):
+    from django.core.cache import cache
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    url = "/quotes/?q=Grushko"
+    first = client.get(url)
+    rows = [q.pk for q in first.context["page"].rows]
+    assert len(rows) > 3 and first.context["page"].count == len(rows)
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(url)
+    # The best ids and the capped count come from the cache: nothing is ranked or counted.
+    assert not any(_ranks(q["sql"]) for q in captured)
+    assert [q.pk for q in again.context["page"].rows] == rows
+    # A write moves the archive's version: the next visit ranks again and sees the change.
+    Quote.objects.filter(pk=rows[-1]).delete()
+    with CaptureQueriesContext(connection) as captured:
+        after = client.get(url)
+    assert sum(_ranks(q["sql"]) for q in captured) == 1
+    assert [q.pk for q in after.context["page"].rows] == rows[:-1]
+    assert after.context["page"].count == len(rows) - 1
+    cache.clear()

@@ -91,3 +91,6 @@ def test_ranked_pages_stop_at_the_cap(archive, monkeypatch):
     assert first.next_number == 2 and first.previous_number is None
     assert second.next_number is None and second.previous_number == 1  # the window ends at 10
     assert not {q.pk for q in first.rows} & {q.pk for q in second.rows}
+    # The count comes from the same ranked ids, capped like every count.
+    assert ranked.count() > 10
+    assert (first.count, first.count_capped) == (10, True)

@@ -41,11 +41,12 @@ PAGES = [
     ("/quotes/?date_from=banana", 6),  # no result query, facets for the form
     # + highlight of the shown rows, speaker suggestions, the capped count of the quotes' own
     # matches and (below the cap) the articles whose text matches (search.article_tier_for)
-    # (a ranked page reads the best ids, then their rows by id: two queries)
-    ("/quotes/?q=guarantees", 13),
+    # (a ranked page reads the best 1,001 ids, which give its capped count too, then the
+    # page's rows by id: two queries where the list's count and rows are two)
+    ("/quotes/?q=guarantees", 12),
     ("/quotes/45/", 2),
     ("/articles/", 6),  # count, dated and undated rows, their events, outlet and event menus
-    ("/articles/?q=guarantees", 7),
+    ("/articles/?q=guarantees", 6),
     (f"/articles/{RT}/", 3),  # article, its statements, its events
     (f"/articles/{RT}/?quote=17", 3),
     (f"/articles/{RT}/raw/", 1),
