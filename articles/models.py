@@ -292,6 +292,13 @@ class Quote(models.Model):
     review_status = models.CharField(
         max_length=20, choices=ReviewStatus, default=ReviewStatus.REVIEWED
     )
+    # The event's negotiation format, copied onto the row by triggers (migration 0008) so the
+    # list by format walks its own (format, date) index: filtering on the joined event walked
+    # the date index past 18,000 rows of other formats at 1M quotes. Never written by Python.
+    # NULL, not "", for a quote without an event: what the join gave, and facets skip NULLs.
+    event_format = models.CharField(  # noqa: DJ001
+        max_length=30, choices=NegotiationFormat, null=True, blank=True, editable=False
+    )
     # Quote text, speaker names and headline, weighted A-C (the body is searched through
     # Article.search_vector); kept by triggers because a generated column cannot read other
     # tables. Migrations 0003-0004, articles/search.py.
@@ -316,6 +323,7 @@ class Quote(models.Model):
             models.Index(fields=["event", "said_on", "id"], name="quote_event_date_idx"),
             models.Index(fields=["article", "start"], name="quote_article_start_idx"),
             models.Index(fields=["kind", "said_on", "id"], name="quote_kind_date_idx"),
+            models.Index(fields=["event_format", "said_on", "id"], name="quote_format_date_idx"),
         ]
 
     def __str__(self):

@@ -164,7 +164,8 @@ class QuoteQuerySet(ArchiveQuerySet):
         return qs
 
     def in_format(self, *formats: str):
-        return self.filter(event__format__in=formats)
+        # The event's format as copied onto each quote (Quote.event_format, migration 0008).
+        return self.filter(event_format__in=formats)
 
     def newest_first(self):
         return self.order_by(models.F("said_on").desc(nulls_last=True), "-id")

@@ -147,6 +147,12 @@ def test_postgres_load_restores_every_index_and_fills_search_vectors(transaction
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM articles_quote WHERE search_vector IS NULL")
         assert cursor.fetchone()[0] == 0
+        # The COPY sessions fired the format trigger too (migration 0008).
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE q.event_format IS DISTINCT FROM e.format) "
+            "FROM articles_quote q LEFT JOIN articles_event e ON e.id = q.event_id"
+        )
+        assert cursor.fetchone() == (300, 0)
         # Every generated table has planner statistics (reltuples is -1 before any ANALYZE).
         cursor.execute(
             "SELECT relname, reltuples FROM pg_class WHERE relname IN "

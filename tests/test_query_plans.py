@@ -103,3 +103,12 @@ def test_a_deep_page_of_the_quote_list_starts_from_the_index(corpus, client):
 
     assert "Seq Scan on articles_quote" not in plan, plan
     assert re.search(r"Index (Only )?Scan( Backward)? using quote_said_on_idx", plan), plan
+
+
+def test_the_list_by_format_walks_its_own_format_and_date_index(corpus, client):
+    plan = explain(rows_query(page_queries(client, "/quotes/?format=ministerial")))
+
+    # The event's format is on the quote row (migration 0008): no walk of the date index that
+    # filters each row through its event.
+    assert re.search(r"Index Scan( Backward)? using quote_format_date_idx", plan), plan
+    assert "articles_event" not in plan.split("Limit")[1].split("->")[1], plan

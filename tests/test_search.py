@@ -313,6 +313,9 @@ SQLITE_TRIGGERS = {
     "articles_article_fts_update",
     "articles_article_fts_headline",
     "articles_article_fts_delete",
+    "quote_event_format_insert",
+    "quote_event_format_update",
+    "event_format_to_quotes",
 }
 POSTGRES_TRIGGERS = {
     "quote_search_vector",
@@ -320,6 +323,8 @@ POSTGRES_TRIGGERS = {
     "article_refresh_quote_vectors",
     "speaker_refresh_quote_vectors",
     "speakeralias_refresh_quote_vectors",
+    "quote_event_format",
+    "event_format_to_quotes",
 }
 
 

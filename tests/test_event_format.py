@@ -1,0 +1,88 @@
+"""Quote.event_format: the event's format copied onto each quote by triggers (migration 0008).
+
+The copy must equal the event's format after every kind of write, or the list by format would
+show the wrong statements; these writes go through the ORM, querysets and raw SQL alike.
+"""
+
+import datetime
+
+from django.db import connection
+
+from articles.models import Article, Event, Quote, Speaker
+
+
+def mismatches() -> list:
+    """Quotes whose copied format differs from their event's (None for no event)."""
+    return [
+        (pk, copied, actual)
+        for pk, copied, actual in Quote.objects.values_list("pk", "event_format", "event__format")
+        if copied != actual
+    ]
+
+
+def test_the_loaded_archive_has_every_format_copied(archive):
+    assert Quote.objects.filter(event_format__isnull=False).count() == 20  # the quotes with one
+    assert Quote.objects.filter(event__isnull=True, event_format__isnull=True).exists()
+    assert mismatches() == []
+
+
+def test_a_new_quote_takes_its_events_format(archive):
+    event = Event.objects.get(slug="nato-russia-council-2022-01-12")
+    article = Article.objects.get(pk=1)
+    text = article.body[0:12]
+    quote = Quote.objects.create(
+        text=text,
+        speaker=Speaker.objects.get(slug="sergey-lavrov"),
+        article=article,
+        kind="partial",
+        start=0,
+        end=12,
+        said_on=datetime.date(2022, 1, 12),
+        event=event,
+    )
+    assert Quote.objects.get(pk=quote.pk).event_format == "nato-russia-council"
+
+
+def test_changing_an_events_format_changes_its_quotes(archive):
+    event = Event.objects.get(slug="nato-russia-council-2022-01-12")
+    quotes = set(event.quotes.values_list("pk", flat=True))
+    assert quotes
+    event.format = "osce"
+    event.save()
+    assert (
+        set(Quote.objects.filter(event_format="osce", event=event).values_list("pk", flat=True))
+        == quotes
+    )
+    assert mismatches() == []
+
+
+def test_moving_a_quote_to_another_event_or_none_follows(archive):
+    quote = Quote.objects.filter(event__format="nato-russia-council").first()
+    other = Event.objects.exclude(format="nato-russia-council").first()
+    Quote.objects.filter(pk=quote.pk).update(event=other)
+    assert Quote.objects.get(pk=quote.pk).event_format == other.format
+    quote.refresh_from_db()
+    quote.event = None
+    quote.save()
+    assert Quote.objects.get(pk=quote.pk).event_format is None
+    assert mismatches() == []
+
+
+def test_writing_the_copy_directly_cannot_make_it_drift(archive):
+    quote = Quote.objects.filter(event__format="nato-russia-council").first()
+    Quote.objects.filter(pk=quote.pk).update(event_format="leaders")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE articles_quote SET event_format = 'osce' WHERE id = %s", [quote.pk])
+    assert Quote.objects.get(pk=quote.pk).event_format == "nato-russia-council"
+    assert mismatches() == []
+
+
+def test_the_list_by_format_shows_exactly_the_events_quotes(archive, client):
+    response = client.get("/quotes/?format=nato-russia-council")
+    expected = list(
+        Quote.objects.filter(event__format="nato-russia-council")
+        .newest_first()
+        .values_list("pk", flat=True)
+    )
+    assert len(expected) > 3
+    assert [q.pk for q in response.context["page"].rows] == expected
