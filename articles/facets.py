@@ -5,7 +5,7 @@ current filters applied (its own filter left out), so a reader sees what choosin
 not only the option already chosen. One grouped query per facet, whatever the number of rows.
 
 Each facet groups on a column of the quote row itself (``speaker_id``, ``event_id``, ``kind``,
-``event_format``) or of one joined row (the speaker's party, the article's outlet), and joins
+the copies ``event_format`` and ``speaker_party_id``) or of the article (its outlet), and joins
 the label table only to the twenty groups it keeps: joining labels before grouping cost 5-10
 times more at a million quotes (docs/scaling.md). Counting a large set still takes time, so all
 facet queries of a page share a time budget (FACET_BUDGET_MS, setting PARLEY_FACET_BUDGET_MS):
@@ -67,7 +67,7 @@ class FacetSpec:
 
 QUOTE_FACETS = [
     FacetSpec("speaker", "speaker", Speaker, multiple=True),
-    FacetSpec("party", "speaker__party", Party, multiple=True, joins=1),
+    FacetSpec("party", "speaker_party", Party, multiple=True),
     FacetSpec("format", "event_format", choices=NegotiationFormat),
     FacetSpec("event", "event", Event),
     FacetSpec("outlet", "article__outlet", Outlet, joins=2),

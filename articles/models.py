@@ -299,6 +299,17 @@ class Quote(models.Model):
     event_format = models.CharField(  # noqa: DJ001
         max_length=30, choices=NegotiationFormat, null=True, blank=True, editable=False
     )
+    # The speaker's party, copied the same way (migration 0009): the list by party and its
+    # facet read the quote row and its (party, date) index instead of joining every speaker.
+    speaker_party = models.ForeignKey(
+        Party,
+        on_delete=models.DO_NOTHING,  # a party with speakers is protected through them
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=False,  # quote_party_date_idx starts with it
+    )
     # Quote text, speaker names and headline, weighted A-C (the body is searched through
     # Article.search_vector); kept by triggers because a generated column cannot read other
     # tables. Migrations 0003-0004, articles/search.py.
@@ -324,6 +335,7 @@ class Quote(models.Model):
             models.Index(fields=["article", "start"], name="quote_article_start_idx"),
             models.Index(fields=["kind", "said_on", "id"], name="quote_kind_date_idx"),
             models.Index(fields=["event_format", "said_on", "id"], name="quote_format_date_idx"),
+            models.Index(fields=["speaker_party", "said_on", "id"], name="quote_party_date_idx"),
         ]
 
     def __str__(self):

@@ -153,7 +153,8 @@ class QuoteQuerySet(ArchiveQuerySet):
         return self.filter(speaker__in=speakers)
 
     def by_party(self, *parties):
-        return self.filter(speaker__party__in=parties)
+        # The speaker's party as copied onto each quote (Quote.speaker_party, migration 0009).
+        return self.filter(speaker_party__in=parties)
 
     def in_period(self, start: datetime.date | None = None, end: datetime.date | None = None):
         qs = self

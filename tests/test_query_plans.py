@@ -112,3 +112,12 @@ def test_the_list_by_format_walks_its_own_format_and_date_index(corpus, client):
     # filters each row through its event.
     assert re.search(r"Index Scan( Backward)? using quote_format_date_idx", plan), plan
     assert "articles_event" not in plan.split("Limit")[1].split("->")[1], plan
+
+
+def test_the_list_by_party_walks_its_own_party_and_date_index(corpus, client):
+    from articles.models import Party
+
+    party = Party.objects.order_by("slug").first()
+    plan = explain(rows_query(page_queries(client, f"/quotes/?party={party.slug}")))
+
+    assert re.search(r"Index Scan( Backward)? using quote_party_date_idx", plan), plan

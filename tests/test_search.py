@@ -316,6 +316,9 @@ SQLITE_TRIGGERS = {
     "quote_event_format_insert",
     "quote_event_format_update",
     "event_format_to_quotes",
+    "quote_speaker_party_insert",
+    "quote_speaker_party_update",
+    "speaker_party_to_quotes",
 }
 POSTGRES_TRIGGERS = {
     "quote_search_vector",
@@ -325,6 +328,8 @@ POSTGRES_TRIGGERS = {
     "speakeralias_refresh_quote_vectors",
     "quote_event_format",
     "event_format_to_quotes",
+    "quote_speaker_party",
+    "speaker_party_to_quotes",
 }
 
 

@@ -1,23 +1,23 @@
-"""Quote.event_format: the event's format copied onto each quote by triggers (migration 0008).
+"""Quote.event_format and Quote.speaker_party: copies kept by triggers (migrations 0008-0009).
 
-The copy must equal the event's format after every kind of write, or the list by format would
-show the wrong statements; these writes go through the ORM, querysets and raw SQL alike.
+Each copy must equal the event's format (the speaker's party) after every kind of write, or the
+lists by format and party would show the wrong statements; these writes go through the ORM,
+querysets and raw SQL alike.
 """
 
 import datetime
 
 from django.db import connection
 
-from articles.models import Article, Event, Quote, Speaker
+from articles.models import Article, Event, Party, Quote, Speaker
 
 
 def mismatches() -> list:
-    """Quotes whose copied format differs from their event's (None for no event)."""
-    return [
-        (pk, copied, actual)
-        for pk, copied, actual in Quote.objects.values_list("pk", "event_format", "event__format")
-        if copied != actual
-    ]
+    """Quotes whose copies differ from their event's format or their speaker's party."""
+    rows = Quote.objects.values_list(
+        "pk", "event_format", "event__format", "speaker_party", "speaker__party"
+    )
+    return [row for row in rows if row[1] != row[2] or row[3] != row[4]]
 
 
 def test_the_loaded_archive_has_every_format_copied(archive):
@@ -41,6 +41,7 @@ def test_a_new_quote_takes_its_events_format(archive):
         event=event,
     )
     assert Quote.objects.get(pk=quote.pk).event_format == "nato-russia-council"
+    assert Quote.objects.get(pk=quote.pk).speaker_party == Party.objects.get(slug="russia")
 
 
 def test_changing_an_events_format_changes_its_quotes(archive):
@@ -81,6 +82,48 @@ def test_the_list_by_format_shows_exactly_the_events_quotes(archive, client):
     response = client.get("/quotes/?format=nato-russia-council")
     expected = list(
         Quote.objects.filter(event__format="nato-russia-council")
+        .newest_first()
+        .values_list("pk", flat=True)
+    )
+    assert len(expected) > 3
+    assert [q.pk for q in response.context["page"].rows] == expected
+
+
+def test_the_loaded_archive_has_every_party_copied(archive):
+    assert Quote.objects.filter(speaker_party__isnull=True).count() == (
+        Quote.objects.filter(speaker__party__isnull=True).count()
+    )
+    assert Quote.objects.filter(speaker_party__slug="russia").count() > 10
+
+
+def test_changing_a_speakers_party_or_a_quotes_speaker_follows(archive):
+    lavrov = Speaker.objects.get(slug="sergey-lavrov")
+    quotes = set(lavrov.quotes.values_list("pk", flat=True))
+    assert quotes
+    nato = Party.objects.get(slug="nato")
+    lavrov.party = nato
+    lavrov.save()
+    assert (
+        set(Quote.objects.filter(speaker_party=nato, speaker=lavrov).values_list("pk", flat=True))
+        == quotes
+    )
+    other = Speaker.objects.filter(party__slug="united-states").first()
+    moved = Quote.objects.filter(speaker=lavrov).first()
+    moved.speaker = other
+    moved.save()
+    assert Quote.objects.get(pk=moved.pk).speaker_party_id == other.party_id
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE articles_quote SET speaker_party_id = NULL WHERE id = %s", [moved.pk]
+        )
+    assert Quote.objects.get(pk=moved.pk).speaker_party_id == other.party_id
+    assert mismatches() == []
+
+
+def test_the_list_by_party_shows_exactly_its_speakers_quotes(archive, client):
+    response = client.get("/quotes/?party=nato&party=united-states")
+    expected = list(
+        Quote.objects.filter(speaker__party__slug__in=["nato", "united-states"])
         .newest_first()
         .values_list("pk", flat=True)
     )
