@@ -79,3 +79,14 @@ def test_table_marks_targets_and_compares_on_the_same_corpus():
 
     same = report.table(cases, results, floors, {"PostgreSQL": 100, "SQLite and Datasette": 100})
     assert "PG/Datasette p95" in same
+
+
+def test_trim_keeps_every_path_of_a_case_asked_once():
+    cases = {
+        "search mid word": {"paths": [f"/q{i}" for i in range(10)], "terms": list("abcdefghij")},
+        "search new mid word": {"paths": [f"/n{i}" for i in range(10)], "cold": True},
+    }
+    trimmed = run.trim(cases, 6)
+    assert trimmed["search mid word"]["paths"] == [f"/q{i}" for i in range(6)]
+    assert trimmed["search mid word"]["terms"] == list("abcdef")
+    assert len(trimmed["search new mid word"]["paths"]) == 10
