@@ -88,8 +88,11 @@ def table(cases: dict, results: dict, floors: dict, sizes: dict) -> str:
         f"Corpus sizes: {sizes_line}. Latencies in ms. First visit: median of one request "
         "per URL before the load (the counts cache holds only what count_facets counted after "
         "loading). Background counts those visits start finish before the load, which repeats "
-        "the same URLs, so cached facet counts are warm. Floor: the SQL one warm request "
-        "sends, replayed over one psycopg connection (PostgreSQL).",
+        "the same URLs, so facet counts and a search's ranked ids, cached under the archive's "
+        'version, are warm. "search new mid word" asks each of its words once: nothing it '
+        "computes is cached (its first-visit column is its first three words). Floor: the SQL "
+        "one warm request sends (a first request, for that case), replayed over one psycopg "
+        "connection (PostgreSQL).",
     ]
     if errors:
         footer.append("Errors: " + "; ".join(errors))
