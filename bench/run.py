@@ -78,11 +78,15 @@ def parse_args(argv):
 
 def probe(database_url: str, *args: str) -> dict:
     env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "1"}
-    output = subprocess.run(
+    done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "probe.py"), *args],
-        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
-    return json.loads(output)
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode:
+        # The probe's own words (a page that did not answer 200, a traceback), not only its code.
+        sys.stderr.write(done.stderr[-5000:])
+        raise SystemExit(f"bench/probe.py {' '.join(args)} failed (exit {done.returncode})")
+    return json.loads(done.stdout)
 
 
 def trim(cases: dict, most: int) -> dict:
