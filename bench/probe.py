@@ -233,6 +233,11 @@ def replay(conn, statements: list[str]) -> None:
     timeout = None
     fixed_joins = False  # the next row query runs with join_collapse_limit = 1 (querysets.py)
     for sql in statements:
+        # A timeout can fire on the COMMIT that ends a block, as in the app (see
+        # facet_counts.within_budget): psycopg then leaves the connection in a failed
+        # transaction, and every later statement failed (a run of 12:25 UTC stopped there).
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.rollback()
         match = TIMEOUT.search(sql)
         if match:
             timeout = int(match.group(1))

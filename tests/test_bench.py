@@ -4,6 +4,9 @@ import math
 import sys
 from pathlib import Path
 
+import pytest
+from django.db import connection
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 import loadgen  # noqa: E402
@@ -90,3 +93,20 @@ def test_trim_keeps_every_path_of_a_case_asked_once():
     assert trimmed["search mid word"]["paths"] == [f"/q{i}" for i in range(6)]
     assert trimmed["search mid word"]["terms"] == list("abcdef")
     assert len(trimmed["search new mid word"]["paths"]) == 10
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the floor is replayed on PostgreSQL")
+def test_the_floor_replay_recovers_from_a_failed_transaction(db):
+    # A statement_timeout firing on a block's COMMIT left the replay's connection in a failed
+    # transaction, and every later statement failed with it.
+    import probe
+    import psycopg
+
+    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as conn:
+        conn.execute("BEGIN")
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            conn.execute("SELECT 1 / 0")
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+        statements = ["SELECT set_config('statement_timeout', '1000', true)", "SELECT 1"]
+        probe.replay(conn, statements)
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
