@@ -309,6 +309,9 @@ class Quote(models.Model):
         blank=True,
         editable=False,
         db_index=False,  # quote_party_date_idx starts with it
+        # The trigger copies it from the speaker, whose own party_id is constrained; without a
+        # constraint of its own SQLite can also drop the column in place when 0009 is reversed.
+        db_constraint=False,
     )
     # Quote text, speaker names and headline, weighted A-C (the body is searched through
     # Article.search_vector); kept by triggers because a generated column cannot read other

@@ -12,79 +12,15 @@ overwritten the same way, so it cannot drift. Python never writes it (editable=F
 
 from django.db import migrations, models
 
-POSTGRES = [
-    """
-    CREATE FUNCTION articles_quote_event_format() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        NEW.event_format := (SELECT format FROM articles_event WHERE id = NEW.event_id);
-        RETURN NEW;
-    END $$
-    """,
-    """
-    CREATE TRIGGER quote_event_format BEFORE INSERT OR UPDATE OF event_id, event_format
-    ON articles_quote FOR EACH ROW EXECUTE FUNCTION articles_quote_event_format()
-    """,
-    """
-    CREATE FUNCTION articles_event_format_to_quotes() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        UPDATE articles_quote SET event_format = NEW.format WHERE event_id = NEW.id;
-        RETURN NULL;
-    END $$
-    """,
-    """
-    CREATE TRIGGER event_format_to_quotes AFTER UPDATE OF format ON articles_event
-    FOR EACH ROW WHEN (OLD.format IS DISTINCT FROM NEW.format)
-    EXECUTE FUNCTION articles_event_format_to_quotes()
-    """,
-    """
-    UPDATE articles_quote q SET event_format = e.format
-    FROM articles_event e WHERE e.id = q.event_id
-    """,
-]
-POSTGRES_REVERSE = [
-    "DROP TRIGGER IF EXISTS event_format_to_quotes ON articles_event",
-    "DROP FUNCTION IF EXISTS articles_event_format_to_quotes()",
-    "DROP TRIGGER IF EXISTS quote_event_format ON articles_quote",
-    "DROP FUNCTION IF EXISTS articles_quote_event_format()",
-]
+from articles.migrations._copied_column import copied_column
 
-# SQLite has no BEFORE triggers that can change NEW: the row is corrected right after it is
-# written. The WHEN clauses stop at once if recursive triggers are ever turned on.
-_FORMAT = "(SELECT format FROM articles_event WHERE id = NEW.event_id)"
-SQLITE = [
-    f"""CREATE TRIGGER quote_event_format_insert AFTER INSERT ON articles_quote
-    WHEN NEW.event_format IS NOT {_FORMAT} BEGIN
-        UPDATE articles_quote SET event_format = {_FORMAT} WHERE id = NEW.id;
-    END""",
-    f"""CREATE TRIGGER quote_event_format_update
-    AFTER UPDATE OF event_id, event_format ON articles_quote
-    WHEN NEW.event_format IS NOT {_FORMAT} BEGIN
-        UPDATE articles_quote SET event_format = {_FORMAT} WHERE id = NEW.id;
-    END""",
-    """CREATE TRIGGER event_format_to_quotes AFTER UPDATE OF format ON articles_event
-    WHEN OLD.format IS NOT NEW.format BEGIN
-        UPDATE articles_quote SET event_format = NEW.format WHERE event_id = NEW.id;
-    END""",
-    """UPDATE articles_quote SET event_format =
-        (SELECT format FROM articles_event WHERE id = articles_quote.event_id)""",
-]
-SQLITE_REVERSE = [
-    "DROP TRIGGER IF EXISTS quote_event_format_insert",
-    "DROP TRIGGER IF EXISTS quote_event_format_update",
-    "DROP TRIGGER IF EXISTS event_format_to_quotes",
-]
-
-
-def forwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    for sql in {"postgresql": POSTGRES, "sqlite": SQLITE}.get(vendor, []):
-        schema_editor.execute(sql)
-
-
-def backwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    for sql in {"postgresql": POSTGRES_REVERSE, "sqlite": SQLITE_REVERSE}.get(vendor, []):
-        schema_editor.execute(sql)
+forwards, backwards = copied_column(
+    name="event_format",
+    column="event_format",
+    key="event_id",
+    table="articles_event",
+    source="format",
+)
 
 
 class Migration(migrations.Migration):
