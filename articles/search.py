@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Case, F, FloatField, Func, Q, Value, When
 from django.db.models.expressions import RawSQL
@@ -231,7 +232,10 @@ def article_tier_for(queryset, query: str) -> ArticleTier:
     own = search_quotes(queryset, query, article_tier=ArticleTier())
     # Kept under the archive's version like the page's ranked ids: a mid-frequency word's
     # check read 1,000 rows (7 ms at 1M quotes) on every page of its results.
-    sql, params = own.order_by().values("pk")[:RESULT_COUNT_CAP].query.sql_with_params()
+    try:
+        sql, params = own.order_by().values("pk")[:RESULT_COUNT_CAP].query.sql_with_params()
+    except EmptyResultSet:  # a base that can hold no quote: no article can add any
+        return ArticleTier()
     [(counted,)] = remembered(queryset.db, (f"SELECT COUNT(*) FROM ({sql}) own", params))
     if counted >= RESULT_COUNT_CAP:
         return ArticleTier()

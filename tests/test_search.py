@@ -459,3 +459,9 @@ def test_a_search_ranks_once_for_all_its_visits_until_a_write(archive, client):
     assert [q.pk for q in after.context["page"].rows] == rows[:-1]
     assert after.context["page"].count == len(rows) - 1
     cache.clear()
+
+
+def test_the_article_tier_of_a_base_that_holds_nothing_is_empty(archive):
+    # Its own matches are counted from SQL built in Python, which an empty base cannot give.
+    assert search.article_tier_for(Quote.objects.none(), "guarantees") == search.ArticleTier()
+    assert search.article_tier_for(Quote.objects.filter(pk__in=[]), "guarantees").article_ids == ()
