@@ -132,9 +132,7 @@ def keyset_page(
     return page
 
 
-def ranked_page(
-    queryset, *, number: int | None, size: int = PAGE_SIZE, count: tuple[int, bool] | None = None
-) -> Page:
+def ranked_page(queryset, *, number: int | None, size: int = PAGE_SIZE) -> Page:
     """Page ``number`` of rows by descending ``rank``, inside the first RESULT_CAP rows.
 
     The best RESULT_CAP + 1 ids are read in one query, which also gives the capped count (no
@@ -155,12 +153,11 @@ def ranked_page(
         ranked = [pk for (pk,) in remembered(queryset.db, best.query.sql_with_params())]
     except EmptyResultSet:  # a search of stop words only, an empty choice: nothing to read
         ranked = []
-    if count is None:
-        count = (min(len(ranked), RESULT_CAP), len(ranked) > RESULT_CAP)
     ids = ranked[offset : offset + size + 1]
     found = {row.pk: row for row in _rows_by_ids(queryset, ids)} if ids else {}
     rows = [found[pk] for pk in ids if pk in found]
-    page = Page(rows=rows[:size], count=count[0], count_capped=count[1])
+    capped = len(ranked) > RESULT_CAP
+    page = Page(rows=rows[:size], count=min(len(ranked), RESULT_CAP), count_capped=capped)
     if len(rows) > size and offset + size < RESULT_CAP:
         page.next_number = number + 1
     if number > 1:
