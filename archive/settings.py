@@ -111,7 +111,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # changed. On PostgreSQL the default cache is a table in the same database: shared by every
 # worker, it needs no other server, and one worker's count serves all. With SQLite (one
 # developer, small archives) each process's own memory is enough. PARLEY_CACHE overrides:
-# "db", "locmem", or a redis:// URL (Django's Redis backend; needs the redis package).
+# "db", "locmem", "file:<directory>" (files every process on the machine shares: SQLite
+# served by several workers, where per-process memory made each worker pay every first visit
+# again), or a redis:// URL (Django's Redis backend; needs the redis package).
 _cache = os.environ.get(
     "PARLEY_CACHE", "db" if DATABASES["default"]["ENGINE"].endswith("postgresql") else "locmem"
 )
@@ -128,10 +130,20 @@ elif _cache.startswith(("redis://", "rediss://")):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache}
     }
+elif _cache.startswith("file:") and _cache[len("file:") :].strip():
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(Path(_cache[len("file:") :]).expanduser().resolve()),
+            "OPTIONS": {"MAX_ENTRIES": 20_000, "CULL_FREQUENCY": 3},
+        }
+    }
 elif _cache == "locmem":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
-    raise ImproperlyConfigured(f"PARLEY_CACHE={_cache!r}: use 'db', 'locmem' or a redis:// URL.")
+    raise ImproperlyConfigured(
+        f"PARLEY_CACHE={_cache!r}: use 'db', 'locmem', 'file:<directory>' or a redis:// URL."
+    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -7,6 +7,7 @@ stopped by that group's id, so nothing else on the machine is touched.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -72,8 +73,18 @@ class Server:
 
 
 def parley(name: str, database_url: str) -> Server:
-    """Parley under gunicorn with production settings (DEBUG off)."""
+    """Parley under gunicorn with production settings (DEBUG off).
+
+    On SQLite the workers share a file cache, as a deployment with several processes should
+    (README, PARLEY_CACHE): with each worker's own memory every first visit was paid five times.
+    It starts empty, like PostgreSQL's cache table for a new archive version.
+    """
     port = free_port()
+    cache = {}
+    if database_url.startswith("sqlite"):
+        directory = ROOT / "bench" / "out" / f"{name}-cache"
+        shutil.rmtree(directory, ignore_errors=True)
+        cache = {"PARLEY_CACHE": f"file:{directory}"}
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -81,6 +92,7 @@ def parley(name: str, database_url: str) -> Server:
         "DJANGO_SECRET_KEY": "benchmark-only-" + os.urandom(16).hex(),
         "DJANGO_ALLOWED_HOSTS": HOST,
         "DJANGO_LOG_LEVEL": "ERROR",
+        **cache,
     }
     command = [
         str(BIN / "gunicorn"), "archive.wsgi:application", f"--bind={HOST}:{port}",

@@ -57,3 +57,29 @@ def test_database_url_selects_the_engine():
         "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite3"
     )
     assert settings.DATABASES["default"]["ENGINE"].endswith(expected)
+
+
+CACHE_SETUP = (
+    "import django; django.setup(); from django.conf import settings; "
+    "c = settings.CACHES['default']; print(c['BACKEND'], c.get('LOCATION', ''))"
+)
+
+
+def test_a_file_cache_is_shared_through_a_directory(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", CACHE_SETUP],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "archive.settings",
+             "PARLEY_CACHE": f"file:{tmp_path}/counts"},
+        cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.core.cache.backends.filebased.FileBasedCache",
+        str(tmp_path / "counts"),
+    ]
+
+
+def test_an_unknown_cache_is_an_error():
+    result = run_settings(PARLEY_CACHE="file:")
+    assert result.returncode != 0
+    assert "PARLEY_CACHE='file:': use 'db', 'locmem', 'file:<directory>'" in result.stderr
