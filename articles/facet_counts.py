@@ -19,8 +19,11 @@ import sqlite3
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -120,14 +123,24 @@ def remembered(alias: str, sql_params: tuple) -> list[tuple]:
     count): the first visit runs the query, every later one, and every other page of the same
     search, reads it until a write changes the version. Solr's queryResultCache does the same.
     """
+    return kept(alias, _material(sql_params), lambda: _fetch(alias, sql_params))
+
+
+def kept(alias: str, name: str, compute: Callable[[], Any]) -> Any:
+    """What ``compute()`` returns (picklable, never None), kept under the archive's version.
+
+    ``name`` must say everything the value depends on apart from the archive's rows: an event
+    page's side lists are named by the event's id. Without a version token (another database)
+    nothing is kept.
+    """
     version = archive_version(alias)
-    key = _key(version, _material(sql_params)) if version else None
-    rows = cache.get(key) if key else None
-    if rows is None:
-        rows = _fetch(alias, sql_params)
+    key = _key(version, name) if version else None
+    value = cache.get(key) if key else None
+    if value is None:
+        value = compute()
         if key:
-            cache.set(key, rows, CACHE_SECONDS)
-    return rows
+            cache.set(key, value, CACHE_SECONDS)
+    return value
 
 
 def _sql(query) -> tuple | None:
@@ -147,13 +160,39 @@ def _fetch(alias: str, query) -> list[tuple]:
         return cursor.fetchall()
 
 
+# Each database's version token, read once per read-only request (one_version_per_request):
+# a search page asked for it three times (ranked ids, the article tier, the facets).
+_versions: ContextVar[dict | None] = ContextVar("parley_archive_versions", default=None)
+
+
+@contextmanager
+def one_version_per_request():
+    """Within it, each database's version token is read once and then reused.
+
+    Only for work that writes none of the archive's tables, such as a GET request: a write
+    inside would change the token while this kept the old one. Threads started inside (the
+    background counts) do not see it: they start in a context of their own.
+    """
+    reset = _versions.set({})
+    try:
+        yield
+    finally:
+        _versions.reset(reset)
+
+
 def archive_version(alias: str) -> str | None:
     """The archive's version token as this connection sees it (migrations 0005 and 0007)."""
     connection = connections[alias]
     if connection.vendor not in ("postgresql", "sqlite"):
         return None
+    versions = _versions.get()
+    if versions is not None and alias in versions:
+        return versions[alias]
     with connection.cursor() as cursor:
-        return _read_version(cursor)
+        version = _read_version(cursor)
+    if versions is not None:
+        versions[alias] = version
+    return version
 
 
 def _read_version(cursor) -> str:

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from articles import search
+from articles.facet_counts import kept
 from articles.facets import quote_facets, summary
 from articles.filters import (
     PAGE_SIZE,
@@ -169,11 +170,15 @@ def speaker_detail(request, slug):
         request, speaker.quotes.all(), fixed={"speaker": speaker.slug, "party": None}
     )
     context["speaker"] = speaker
-    context["events"] = list(
-        Event.objects.filter(quotes__speaker=speaker)
-        .annotate(quote_count=Count("quotes"))
-        .chronological()
-        .only("name", "slug", "start_date")
+    context["events"] = kept(
+        Speaker.objects.db,
+        f"speaker-page-events:{speaker.pk}",
+        lambda: list(
+            Event.objects.filter(quotes__speaker=speaker)
+            .annotate(quote_count=Count("quotes"))
+            .chronological()
+            .only("name", "slug", "start_date")
+        ),
     )
     status = _status(context["filterset"])
     return render(request, "articles/speaker_detail.html", context, status=status)
@@ -201,20 +206,30 @@ def event_detail(request, slug):
         context["by_party"] = _group_by_party(rows)
     context["event"] = event
     context["event_articles_shown"] = EVENT_ARTICLES
-    # Evaluated here, with only the columns the page shows: each article row would otherwise
-    # carry its body and raw text (kilobytes each, 50 of them) only to print a headline.
-    context["participants"] = list(
-        event.participants.with_party().only("name", "slug", "party__name", "party__short_name")
-    )
-    context["parties"] = list(event.parties.only("name", "short_name", "slug"))
-    # Coverage can run to thousands of articles: the newest are shown, the rest are one link away.
-    context["articles"] = list(
-        event.articles.with_outlet()
-        .newest_first()
-        .only("headline", "slug", "published", "outlet__name")[:EVENT_ARTICLES]
-    )
+    context.update(kept(Event.objects.db, f"event-page-sides:{event.pk}", lambda: _sides(event)))
     status = _status(context["filterset"])
     return render(request, "articles/event_detail.html", context, status=status)
+
+
+def _sides(event) -> dict:
+    """An event's participants, parties and newest coverage: three queries, 5 ms at 1M quotes.
+
+    They change only when the archive does, so the page keeps them under its version token.
+    Evaluated here, with only the columns the page shows: each article row would otherwise
+    carry its body and raw text (kilobytes each) only to print a headline.
+    """
+    return {
+        "participants": list(
+            event.participants.with_party().only("name", "slug", "party__name", "party__short_name")
+        ),
+        "parties": list(event.parties.only("name", "short_name", "slug")),
+        # Coverage can run to thousands of articles: the newest are shown, the rest one link away.
+        "articles": list(
+            event.articles.with_outlet()
+            .newest_first()
+            .only("headline", "slug", "published", "outlet__name")[:EVENT_ARTICLES]
+        ),
+    }
 
 
 def _group_by_party(quotes) -> list[tuple[str, list]]:

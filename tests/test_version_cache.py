@@ -1,0 +1,145 @@
+"""What pages keep under the archive's version token: side lists, and the token itself.
+
+An event page's participants, parties and newest articles, and a speaker page's events, are
+read once per archive version (articles.facet_counts.kept); a read-only request reads the
+version token once (articles.middleware). Both databases: SQLite keeps the token too.
+"""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles import facet_counts
+from articles.models import Article, Event, Speaker
+
+NRC = "nato-russia-council-2022-01-12"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache(db):
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _sql(client, url) -> tuple[object, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response, [q["sql"] for q in captured]
+
+
+SIDES = (
+    'FROM "articles_speaker" INNER JOIN "articles_event_participants"',
+    'FROM "articles_party" INNER JOIN "articles_event_parties"',
+    'FROM "articles_article" INNER JOIN "articles_article_events"',
+)
+
+
+def _side_queries(sql: list[str]) -> list[str]:
+    return [q for q in sql if any(side in q for side in SIDES)]
+
+
+def test_an_event_page_reads_its_side_lists_once_per_version(archive, client):
+    event = Event.objects.get(slug=NRC)
+    url = event.get_absolute_url()
+    first, sql = _sql(client, url)
+    assert len(_side_queries(sql)) == 3
+    participants = [s.slug for s in first.context["participants"]]
+    articles = [a.slug for a in first.context["articles"]]
+    assert participants and articles
+
+    again, sql = _sql(client, url)
+    assert _side_queries(sql) == []
+    assert [s.slug for s in again.context["participants"]] == participants
+    assert [a.slug for a in again.context["articles"]] == articles
+    assert again.content == first.content
+
+    # A write to the archive moves the version: the next visit reads the lists again.
+    newcomer = Speaker.objects.create(name="Aaron Newcomer", slug="aaron-newcomer")
+    event.participants.add(newcomer)
+    after, sql = _sql(client, url)
+    assert len(_side_queries(sql)) == 3
+    assert [s.slug for s in after.context["participants"]] == sorted(
+        participants + ["aaron-newcomer"],
+        key=lambda slug: Speaker.objects.get(slug=slug).name,
+    )
+    assert b"Aaron Newcomer" in after.content
+
+
+def test_a_speaker_page_reads_its_events_once_per_version(archive, client):
+    speaker = Speaker.objects.get(slug="sergey-lavrov")
+    url = speaker.get_absolute_url()
+    first, sql = _sql(client, url)
+    grouped = [q for q in sql if "GROUP BY" in q and 'FROM "articles_event"' in q]
+    assert len(grouped) == 1
+    events = [(e.slug, e.quote_count) for e in first.context["events"]]
+    assert events and all(n > 0 for _, n in events)
+
+    again, sql = _sql(client, url)
+    assert not [q for q in sql if "GROUP BY" in q and 'FROM "articles_event"' in q]
+    assert [(e.slug, e.quote_count) for e in again.context["events"]] == events
+
+    # One statement fewer: its event's count drops on the next visit.
+    slug, count = events[0]
+    speaker.quotes.filter(event__slug=slug).order_by("pk").first().delete()
+    after, _ = _sql(client, url)
+    counts = dict((e.slug, e.quote_count) for e in after.context["events"])
+    assert counts.get(slug, 0) == count - 1
+
+
+def test_pages_of_different_events_keep_their_own_lists(archive, client):
+    def sides(event):
+        return (
+            tuple(sorted(event.participants.values_list("slug", flat=True))),
+            tuple(event.articles.newest_first().values_list("slug", flat=True)[:20]),
+        )
+
+    by_sides = {}
+    for event in Event.objects.order_by("pk"):
+        by_sides.setdefault(sides(event), event)
+    events = list(by_sides.values())[:3]
+    assert len(events) == 3  # three events that differ in what their pages list
+    seen = []
+    for event in events + events:
+        response = client.get(event.get_absolute_url())
+        seen.append(
+            (
+                tuple(sorted(s.slug for s in response.context["participants"])),
+                tuple(a.slug for a in response.context["articles"]),
+            )
+        )
+    assert seen == [sides(e) for e in events + events]
+
+
+def test_a_search_page_reads_the_version_once(archive, client):
+    _, sql = _sql(client, "/quotes/?q=guarantees")
+    # Ranked ids, the article tier's check and the facets all read the same token.
+    assert sum("parley_archive_version" in q for q in sql) == 1
+
+
+def test_the_version_is_read_again_after_the_request(archive):
+    with facet_counts.one_version_per_request():
+        before = facet_counts.archive_version("default")
+        Article.objects.filter(pk=Article.objects.order_by("pk").first().pk).update(headline="x")
+        # Inside, the token read first is kept (no archive writes belong in a GET request) ...
+        assert facet_counts.archive_version("default") == before
+    # ... and outside, every call reads the database: the write has moved it.
+    assert facet_counts.archive_version("default") != before
+
+
+def test_a_post_request_reads_the_version_each_time(archive, rf):
+    from articles.middleware import archive_version_once
+
+    seen = []
+
+    def view(request):
+        seen.append(facet_counts._versions.get())
+        from django.http import HttpResponse
+
+        return HttpResponse()
+
+    archive_version_once(view)(rf.post("/"))
+    archive_version_once(view)(rf.get("/"))
+    assert seen == [None, {}]
