@@ -202,7 +202,8 @@ def _read_version(cursor) -> str:
 
 def _key(version, material: str) -> str:
     text = f"{version}\n{material}"
-    return "parley-count:" + hashlib.sha256(text.encode()).hexdigest()
+    # surrogatepass: material can carry what a visitor typed, lone surrogates included.
+    return "parley-count:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _count_later(alias: str, version: str, queries: dict) -> set:

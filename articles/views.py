@@ -56,7 +56,11 @@ def quote_listing(request, base, *, fixed=None, size=PAGE_SIZE) -> dict:
         page = paginate(filterset, filterset.qs.for_listing(), size=size)
         if filterset.query:
             search.highlight_quotes(page.rows, filterset.query)
-            context["suggestions"] = list(search.suggest_speakers(filterset.query)[:5])
+            context["suggestions"] = kept(
+                Speaker.objects.db,
+                f"speaker-suggestions:{filterset.query}",
+                lambda: list(search.suggest_speakers(filterset.query)[:5]),
+            )
             tier = getattr(filterset, "article_tier", None)
             context["notices"] = search.parse_query(filterset.query).notices + (
                 tier.notices if tier else []

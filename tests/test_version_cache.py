@@ -143,3 +143,45 @@ def test_a_post_request_reads_the_version_each_time(archive, rf):
     archive_version_once(view)(rf.post("/"))
     archive_version_once(view)(rf.get("/"))
     assert seen == [None, {}]
+
+
+def _marks(sql: list[str]) -> int:
+    # ts_headline on PostgreSQL; FTS5's highlight() or snippet() on SQLite.
+    return sum(("ts_headline(" in q or "highlight(" in q or "snippet(" in q) for q in sql)
+
+
+@pytest.mark.parametrize("url", ["/quotes/?q=guarantees", "/articles/?q=guarantees"])
+def test_a_search_page_marks_its_rows_once_per_version(archive, client, url):
+    first, sql = _sql(client, url)
+    assert _marks(sql) == 1
+    snippets = [str(row.snippet) for row in first.context["page"].rows]
+    assert snippets and all("<mark>" in s for s in snippets[:3])
+
+    again, sql = _sql(client, url)
+    assert _marks(sql) == 0
+    assert [str(row.snippet) for row in again.context["page"].rows] == snippets
+    assert again.content == first.content
+
+    Speaker.objects.create(name="Aaron Newcomer", slug="aaron-newcomer")
+    after, sql = _sql(client, url)
+    assert _marks(sql) == 1
+    assert [str(row.snippet) for row in after.context["page"].rows] == snippets
+
+
+def test_speaker_suggestions_are_found_once_per_version(archive, client):
+    def suggested(sql):
+        return sum('"articles_speakeralias"' in q for q in sql)
+
+    first, sql = _sql(client, "/quotes/?q=lavrov")
+    assert suggested(sql) == 1
+    assert [s.slug for s in first.context["suggestions"]] == ["sergey-lavrov"]
+    again, sql = _sql(client, "/quotes/?q=lavrov")
+    assert suggested(sql) == 0
+    assert [s.slug for s in again.context["suggestions"]] == ["sergey-lavrov"]
+    assert b'href="/speakers/sergey-lavrov/">Sergey Lavrov</a>?' in again.content
+
+    # A new speaker of that name is suggested as soon as it is written.
+    Speaker.objects.create(name="Lavrov", slug="lavrov-junior")
+    after, sql = _sql(client, "/quotes/?q=lavrov")
+    assert suggested(sql) == 1
+    assert [s.slug for s in after.context["suggestions"]] == ["lavrov-junior", "sergey-lavrov"]
