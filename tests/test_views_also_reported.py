@@ -30,3 +30,23 @@ def test_an_unlinked_statement_has_no_section(archive, client):
     page = client.get(quote.get_absolute_url())
     assert list(page.context["also_reported"]) == []
     assert "Also reported by" not in page.content.decode()
+
+
+def test_the_other_reports_cost_one_query_whatever_their_number(archive, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    canonical = Quote.objects.get(text__startswith="legal guarantees are exactly")
+    alone = Quote.objects.get(text="other means")
+
+    def queries(quote):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(quote.get_absolute_url())
+        return len(response.context["also_reported"]), len(captured)
+
+    shown, unlinked = queries(alone)
+    assert shown == 0
+    others = Quote.objects.exclude(pk__in=[canonical.pk, alone.pk]).order_by("pk")[:3]
+    Quote.objects.filter(pk__in=[q.pk for q in others]).update(same_as=canonical)
+    # Three other reports with their outlets and dates: no query per report (deferred fields).
+    assert queries(canonical) == (3, unlinked)
