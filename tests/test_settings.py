@@ -83,3 +83,17 @@ def test_an_unknown_cache_is_an_error():
     result = run_settings(PARLEY_CACHE="file:")
     assert result.returncode != 0
     assert "PARLEY_CACHE='file:': use 'db', 'locmem', 'file:<directory>'" in result.stderr
+
+
+def test_the_wsgi_entry_point_loads_the_site_and_freezes_it_out_of_the_collector():
+    code = (
+        "import gc, sys; import archive.wsgi; "
+        "print(gc.get_freeze_count() > 10_000, 'articles.views' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "archive.settings"},
+        cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]
