@@ -1,0 +1,143 @@
+"""Compare two revisions of Parley under the same load, on the same database, at the same time.
+
+The machine's own speed drifts between benchmark runs (a fixed Python loop took 2.0 to 4.1 s
+within a day), so two full runs minutes apart cannot show a change of a few milliseconds. This
+serves the working tree and an earlier revision (checked out into a temporary git worktree)
+side by side with gunicorn, loads them alternately case by case, and prints the medians of the
+rounds' p50 and p95.
+
+    python bench/ab.py --before 14fe43f --rounds 3 "detail event" "search mid word"
+
+It reads the cases of the last `bench/run.py` (bench/out/cases-pg.json) and serves the
+PostgreSQL benchmark database (`parley_bench`), both left by that run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import loadgen
+import servers
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "bench" / "out" / "cases-pg.json"
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("cases", nargs="*", help="case names (default: detail pages and lists)")
+    parser.add_argument("--before", required=True, help="the git revision to compare against")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--connections", type=int, default=2)
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/parley_bench")
+    return parser.parse_args(argv)
+
+
+def serve(root: Path, database_url: str) -> tuple[subprocess.Popen, int]:
+    port = servers.free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "benchmark-only-" + os.urandom(16).hex(),
+        "DJANGO_ALLOWED_HOSTS": servers.HOST,
+        "DJANGO_LOG_LEVEL": "ERROR",
+        "PYTHONPATH": str(root),  # this tree's packages, not the installed working tree's
+    }
+    command = [
+        str(servers.BIN / "gunicorn"), "archive.wsgi:application",
+        f"--bind={servers.HOST}:{port}", f"--workers={servers.WORKERS}",
+        "--worker-class=sync", "--keep-alive=30", f"--chdir={root}",
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    return process, port
+
+
+def wait_ready(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        bad, _ = loadgen.check(port, ["/about/data/"])
+        if not bad:
+            return
+        time.sleep(0.5)
+    raise SystemExit(f"no answer on port {port} within {timeout:.0f} s")
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if not CASES.exists():
+        raise SystemExit(f"{CASES} is missing: run bench/run.py first")
+    cases = json.loads(CASES.read_text())
+    names = args.cases or [
+        "list page 1", "list by party", "detail quote", "detail speaker", "detail event",
+        "detail article",
+    ]  # fmt: skip
+    unknown = [name for name in names if name not in cases]
+    if unknown:
+        raise SystemExit(f"unknown cases {unknown}; known: {sorted(cases)}")
+    loader = loadgen.available_loader("auto")
+    with tempfile.TemporaryDirectory(prefix="parley-ab-") as tmp:
+        before_root = Path(tmp) / "before"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(before_root), args.before],
+            cwd=ROOT, check=True, capture_output=True,
+        )  # fmt: skip
+        staticfiles = ROOT / "staticfiles"
+        if staticfiles.exists():  # the manifest DEBUG=0 needs; both trees' assets are alike
+            (before_root / "staticfiles").symlink_to(staticfiles)
+        processes = {}
+        try:
+            for label, root in (("before", before_root), ("after", ROOT)):
+                processes[label] = serve(root, args.database_url)
+            for _, port in processes.values():
+                wait_ready(port)
+            figures = {(label, name): [] for label in processes for name in names}
+            for _, port in processes.values():  # each case's first visits, before timing
+                for name in names:
+                    loadgen.check(port, cases[name]["paths"])
+            for round_ in range(args.rounds):
+                order = ["before", "after"] if round_ % 2 == 0 else ["after", "before"]
+                for name in names:
+                    for label in order:
+                        result = loadgen.run(
+                            processes[label][1], cases[name]["paths"], seconds=args.seconds,
+                            connections=args.connections, loader=loader,
+                        )  # fmt: skip
+                        figures[(label, name)].append((result.p50, result.p95))
+        finally:
+            for process, _ in processes.values():
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=30)
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(before_root)],
+                cwd=ROOT, capture_output=True,
+            )  # fmt: skip
+
+    def median(label, name, i):
+        return statistics.median(f[i] for f in figures[(label, name)])
+
+    print(f"\nbefore = {args.before}, after = working tree; {args.rounds} rounds, loader {loader}")
+    print("| case | p50 before → after | p95 before → after |\n|---|---|---|")
+    for name in names:
+        print(
+            f"| {name} | {median('before', name, 0):.1f} → {median('after', name, 0):.1f} "
+            f"| {median('before', name, 1):.1f} → {median('after', name, 1):.1f} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
