@@ -88,11 +88,12 @@ def table(cases: dict, results: dict, floors: dict, sizes: dict) -> str:
         f"Corpus sizes: {sizes_line}. Latencies in ms. First visit: median of one request "
         "per URL before the load (the counts cache holds only what count_facets counted after "
         "loading). Background counts those visits start finish before the load, which repeats "
-        "the same URLs, so facet counts and a search's ranked ids, cached under the archive's "
-        'version, are warm. "search new mid word" asks each of its words once: nothing it '
-        "computes is cached (its first-visit column is its first three words). Floor: the SQL "
-        "one warm request sends (a first request, for that case), replayed over one psycopg "
-        "connection (PostgreSQL).",
+        "the same URLs, so what a search keeps under the archive's version (facet counts, "
+        'ranked ids, marks, speaker suggestions) is warm. "search new mid word" asks each of '
+        "its words once: nothing it computes is cached (its first-visit column is its first "
+        "three words). Parley on SQLite: its workers share a file cache (PARLEY_CACHE=file:). "
+        "Floor: the SQL one warm request sends (a first request, for that case), replayed over "
+        "one psycopg connection (PostgreSQL).",
     ]
     if errors:
         footer.append("Errors: " + "; ".join(errors))
