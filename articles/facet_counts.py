@@ -14,6 +14,7 @@ and caches in each process's memory; background counts run on PostgreSQL only.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import sqlite3
 import threading
@@ -200,8 +201,25 @@ def _read_version(cursor) -> str:
     return cursor.fetchone()[0]
 
 
+@functools.cache
+def _schema() -> str:
+    """The models' shape as this code defines them: part of every key.
+
+    Kept values can be model instances (an event page's participants), pickled. A deploy that
+    adds or drops a column changes no row, so the archive's version stays; without this, the
+    new code would read instances pickled with the old fields.
+    """
+    from django.apps import apps
+
+    shape = [
+        (model._meta.label, [field.attname for field in model._meta.concrete_fields])
+        for model in apps.get_models()
+    ]
+    return hashlib.sha256(repr(sorted(shape)).encode()).hexdigest()[:16]
+
+
 def _key(version, material: str) -> str:
-    text = f"{version}\n{material}"
+    text = f"{version}\n{_schema()}\n{material}"
     # surrogatepass: material can carry what a visitor typed, lone surrogates included.
     return "parley-count:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from articles import facet_counts
 from articles.models import Article, Event, Speaker
+from tests.budgets import generous_budgets  # noqa: F401  (autouse: whole pages compared)
 
 NRC = "nato-russia-council-2022-01-12"
 
@@ -185,3 +186,37 @@ def test_speaker_suggestions_are_found_once_per_version(archive, client):
     after, sql = _sql(client, "/quotes/?q=lavrov")
     assert suggested(sql) == 1
     assert [s.slug for s in after.context["suggestions"]] == ["lavrov-junior", "sergey-lavrov"]
+
+
+def test_kept_values_are_not_read_by_code_with_other_models(archive, monkeypatch):
+    # A deploy that changes a model's columns writes no row, so the archive's version stays;
+    # the models' shape in the key keeps the new code from unpickling the old instances.
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return ["value"]
+
+    assert facet_counts.kept("default", "shape-test", compute) == ["value"]
+    assert facet_counts.kept("default", "shape-test", compute) == ["value"]
+    assert len(computed) == 1
+    monkeypatch.setattr(facet_counts, "_schema", lambda: "another-shape")
+    assert facet_counts.kept("default", "shape-test", compute) == ["value"]
+    assert len(computed) == 2
+
+
+def test_the_models_shape_follows_their_columns(monkeypatch):
+    from articles.models import Outlet
+
+    before = facet_counts._schema()
+    facet_counts._schema.cache_clear()
+    assert facet_counts._schema() == before  # stable for the same code
+    field = Outlet._meta.concrete_fields[-1]
+    monkeypatch.setattr(field, "attname", field.attname + "_renamed")
+    facet_counts._schema.cache_clear()
+    try:
+        assert facet_counts._schema() != before
+    finally:
+        monkeypatch.undo()
+        facet_counts._schema.cache_clear()
+    assert facet_counts._schema() == before
