@@ -135,7 +135,17 @@ def article_list(request):
 @require_safe
 def article_detail(request, slug):
     article = get_object_or_404(Article.objects.with_outlet().defer("raw_text"), slug=slug)
-    quotes = list(article.quotes.select_related("speaker").order_by("start", "-end"))
+    # Its statements and events change only with the archive: kept under its version, like an
+    # event page's side lists (two queries, about 2 ms of a 9 ms page at 1M quotes).
+    parts = kept(
+        Article.objects.db,
+        f"article-page:{article.pk}",
+        lambda: {
+            "quotes": list(article.quotes.select_related("speaker").order_by("start", "-end")),
+            "events": list(article.events.chronological()),
+        },
+    )
+    quotes = parts["quotes"]
     form = ArticleDetailForm(request.GET)
     current = None
     if form.is_valid() and form.cleaned_data["quote"]:
@@ -148,7 +158,7 @@ def article_detail(request, slug):
         "quotes": quotes,
         "current": current,
         "form": form,
-        "events": article.events.chronological(),
+        "events": parts["events"],
     }
     status = HTTPStatus.OK if form.is_valid() else HTTPStatus.BAD_REQUEST
     return render(request, "articles/article_detail.html", context, status=status)

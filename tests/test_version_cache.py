@@ -220,3 +220,41 @@ def test_the_models_shape_follows_their_columns(monkeypatch):
         monkeypatch.undo()
         facet_counts._schema.cache_clear()
     assert facet_counts._schema() == before
+
+
+def test_an_article_page_reads_its_statements_and_events_once_per_version(archive, client):
+    article = Article.objects.filter(quotes__isnull=False, events__isnull=False).first()
+    url = article.get_absolute_url()
+    first, sql = _sql(client, url)
+    quotes = [q.pk for q in first.context["quotes"]]
+    events = [e.slug for e in first.context["events"]]
+    assert quotes and events
+    # The article itself, its statements, its events.
+    assert len(sql) - _housekeeping(sql) == 3
+
+    again, sql = _sql(client, url)
+    assert len(sql) - _housekeeping(sql) == 1
+    assert again.content == first.content
+    # The statement to highlight is chosen per request, from the kept list.
+    chosen = client.get(f"{url}?quote={quotes[1]}")
+    assert chosen.status_code == 200 and chosen.context["current"].pk == quotes[1]
+    assert f'id="q-{quotes[1]}"' in chosen.content.decode()
+    assert client.get(f"{url}?quote=999999").status_code == 400
+
+    # A speaker renamed: the next visit reads the statements again and shows the new name.
+    speaker = first.context["quotes"][0].speaker
+    Speaker.objects.filter(pk=speaker.pk).update(name="Renamed Speaker")
+    after, sql = _sql(client, url)
+    assert len(sql) - _housekeeping(sql) == 3
+    assert after.context["quotes"][0].speaker.name == "Renamed Speaker"
+    assert b"Renamed Speaker" in after.content
+
+
+def _housekeeping(sql: list[str]) -> int:
+    # The cache (a table on PostgreSQL, written in a savepoint), the version token and the
+    # fixed join order's setting are not the page's own queries.
+    return sum(
+        q.startswith(("SAVEPOINT", "RELEASE", "SELECT current_setting", "SELECT set_config"))
+        or any(t in q for t in ("parley_cache", "parley_archive_version"))
+        for q in sql
+    )
