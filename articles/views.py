@@ -109,11 +109,18 @@ def quote_detail(request, pk):
         "anchor": anchor_id(quote),
         # The same statement in other outlets' words (linked by ingestion's deduplication),
         # with only what the list shows: three tables, where the list rows' seven took 1.5 ms
-        # more per quote page at 1M quotes, most of it planning and compiling the join.
-        "also_reported": Quote.objects.same_statement_as(quote)
-        .select_related("article__outlet")
-        .only("text", "article__published", "article__outlet__name")
-        .order_by("article__published", "pk"),
+        # more per quote page at 1M quotes, most of it planning and compiling the join. Kept
+        # under the archive's version, like an article page's statements.
+        "also_reported": kept(
+            Quote.objects.db,
+            f"also-reported:{quote.pk}",
+            lambda: list(
+                Quote.objects.same_statement_as(quote)
+                .select_related("article__outlet")
+                .only("text", "article__published", "article__outlet__name")
+                .order_by("article__published", "pk")
+            ),
+        ),
     }
     return render(request, "articles/quote_detail.html", context)
 

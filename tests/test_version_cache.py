@@ -258,3 +258,26 @@ def _housekeeping(sql: list[str]) -> int:
         or any(t in q for t in ("parley_cache", "parley_archive_version"))
         for q in sql
     )
+
+
+def test_a_quote_page_reads_the_other_reports_once_per_version(archive, client):
+    from articles.models import Quote
+
+    canonical = Quote.objects.get(text__startswith="legal guarantees are exactly")
+    other = Quote.objects.get(text__startswith="Russia needs legally binding guarantees")
+    Quote.objects.filter(pk=other.pk).update(same_as=canonical)
+    url = canonical.get_absolute_url()
+    first, sql = _sql(client, url)
+    assert [q.pk for q in first.context["also_reported"]] == [other.pk]
+    assert len(sql) - _housekeeping(sql) == 2  # the quote with its relations, the others
+
+    again, sql = _sql(client, url)
+    assert len(sql) - _housekeeping(sql) == 1
+    assert again.content == first.content
+
+    # A third report linked: the next visit lists it.
+    third = Quote.objects.exclude(pk__in=[canonical.pk, other.pk]).order_by("pk").first()
+    Quote.objects.filter(pk=third.pk).update(same_as=canonical)
+    after, sql = _sql(client, url)
+    assert len(sql) - _housekeeping(sql) == 2
+    assert {q.pk for q in after.context["also_reported"]} == {other.pk, third.pk}
