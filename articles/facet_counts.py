@@ -131,8 +131,9 @@ def kept(alias: str, name: str, compute: Callable[[], Any]) -> Any:
     """What ``compute()`` returns (picklable, never None), kept under the archive's version.
 
     ``name`` must say everything the value depends on apart from the archive's rows: an event
-    page's side lists are named by the event's id. Without a version token (another database)
-    nothing is kept.
+    page's side lists are named by the event's id. A value whose shape changes needs a new
+    name, or code deployed under an unchanged version would read the old code's shape. Without
+    a version token (another database) nothing is kept.
     """
     version = archive_version(alias)
     key = _key(version, name) if version else None

@@ -305,7 +305,9 @@ def summary(filterset, params: QueryDict) -> list[SummaryPart]:
         return []
     data = filterset.form.cleaned_data
     parts = []
-    for name, (prefix, joiner) in PREFIXES.items():
+    # A list may word a filter its own way ("events with statements by", not "events by").
+    prefixes = PREFIXES | getattr(filterset, "summary_prefixes", {})
+    for name, (prefix, joiner) in prefixes.items():
         if name == "dates":
             parts.extend(_date_parts(data, params))
             continue

@@ -324,8 +324,20 @@ class EventFilterSet(ArchiveFilterSet):
     )
     date_from = DateSpanFilter(field_name="start_date", bound="start", label="From")
     date_to = DateSpanFilter(field_name="start_date", bound="end", label="Until")
+    # Events a speaker made statements about: the "all events" link of a speaker page. Carried
+    # as hidden inputs, so the form keeps it when other fields change; a select would list
+    # every speaker of the archive (thousands) on each page.
+    speaker = filters.ModelMultipleChoiceFilter(
+        queryset=Speaker.objects.all(),
+        to_field_name="slug",
+        method="filter_speaker",
+        widget=forms.MultipleHiddenInput,
+        label="Speaker",
+        error_messages=_unknown("speaker", "sergey-lavrov"),
+    )
 
     orderings = {"oldest": ("start_date", False), "newest": ("start_date", True)}
+    summary_prefixes = {"speaker": ("with statements by", " or ")}
     default_sort = "oldest"
     sort_choices = [("oldest", "Oldest first"), ("newest", "Newest first")]
 
@@ -340,6 +352,12 @@ class EventFilterSet(ArchiveFilterSet):
             return qs
         taking_part = Event.parties.through.objects.filter(event=OuterRef("pk"), party__in=parties)
         return qs.filter(Exists(taking_part))
+
+    def filter_speaker(self, qs, name, value):
+        speakers = list(value)
+        if not speakers:
+            return qs
+        return qs.filter(Exists(Quote.objects.filter(event=OuterRef("pk"), speaker__in=speakers)))
 
 
 class ArticleDetailForm(forms.Form):

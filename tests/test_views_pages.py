@@ -89,9 +89,11 @@ def test_speaker_page_lists_statements_in_time_order_and_filters_them(archive, c
     assert "Role Foreign Minister of Russia Organisation Russian Foreign Ministry" in text
     assert permalinks(response) == [*range(49, 42, -1), *range(34, 26, -1)]
     assert [(e.slug, e.quote_count) for e in response.context["events"]] == [
-        ("geneva-security-talks-2022-01-10", 2),
         ("nato-russia-council-2022-01-12", 1),
+        ("geneva-security-talks-2022-01-10", 2),
     ]
+    assert response.context["event_total"] == 2
+    assert "/events/?speaker=sergey-lavrov" not in response.text  # all of them are shown
     filtered = client.get("/speakers/sergey-lavrov/?kind=direct&sort=oldest")
     assert permalinks(filtered) == [29, 32, 44, 45, 47, 49]
     assert "6 statements of kind Direct quotation" in text_of(filtered.text)
