@@ -9,6 +9,7 @@ columns a researcher filters on, indexed with sqlite-utils' FTS5 setup.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -35,7 +36,13 @@ def generated_size(database_url: str) -> int | None:
     )
     env = {**os.environ, "DATABASE_URL": database_url}
     result = subprocess.run([PYTHON, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
-    return int(result.stdout) if result.returncode == 0 else None
+    if result.returncode == 0:
+        return int(result.stdout)
+    # Only a missing database or table means "nothing generated yet". Any other failure (a
+    # settings error, say) must stop the run: the caller drops and regenerates the database.
+    if not re.search(r"does not exist|no such table", result.stderr):
+        raise RuntimeError(f"Cannot count the generated corpus:\n{result.stderr}")
+    return None
 
 
 def postgres(name: str, quotes: int, seed: int, *, reuse: bool) -> str:

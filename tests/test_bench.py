@@ -110,3 +110,18 @@ def test_the_floor_replay_recovers_from_a_failed_transaction(db):
         statements = ["SELECT set_config('statement_timeout', '1000', true)", "SELECT 1"]
         probe.replay(conn, statements)
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+def test_an_empty_database_counts_as_not_generated_but_a_broken_setup_stops(tmp_path):
+    import prepare
+
+    # A new SQLite file has no tables yet: nothing generated, so the run may generate.
+    assert prepare.generated_size(f"sqlite:///{tmp_path / 'new.sqlite3'}") is None
+    # Production settings without their secret: counting fails for another reason, and the
+    # run must stop rather than drop a 1M-quote database it could not count.
+    broken = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "", "DJANGO_ALLOWED_HOSTS": ""}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in broken.items():
+            patch.setenv(name, value)
+        with pytest.raises(RuntimeError, match="DJANGO_SECRET_KEY"):
+            prepare.generated_size(f"sqlite:///{tmp_path / 'other.sqlite3'}")
