@@ -20,7 +20,7 @@ from articles.filter_fields import (  # noqa: F401  (Cursor and parse_date_span 
     parse_date_span,
 )
 from articles.models import Article, Event, NegotiationFormat, Outlet, Party, Quote, Speaker
-from articles.widgets import FastSelect
+from articles.widgets import FastCheckboxes, FastSelect
 
 # A page shows this many rows; a relevance-ordered list pages through at most RESULT_CAP rows
 # (ranks are floats, so they make poor keyset cursors; a capped window keeps OFFSET cheap).
@@ -279,7 +279,7 @@ class SpeakerFilterSet(ArchiveFilterSet):
     party = filters.ModelMultipleChoiceFilter(
         queryset=Party.objects.all(),
         to_field_name="slug",
-        widget=forms.CheckboxSelectMultiple,
+        widget=FastCheckboxes,
         method="filter_party",
         label="Party",
         error_messages=_unknown("party", "russia"),
@@ -318,7 +318,7 @@ class EventFilterSet(ArchiveFilterSet):
         queryset=Party.objects.all(),
         to_field_name="slug",
         method="filter_party",
-        widget=forms.CheckboxSelectMultiple,
+        widget=FastCheckboxes,
         label="Party",
         error_messages=_unknown("party", "russia"),
     )

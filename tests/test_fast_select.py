@@ -7,7 +7,7 @@ from django.utils.safestring import mark_safe
 
 from articles.filters import ArticleFilterSet, EventFilterSet, QuoteFilterSet, SpeakerFilterSet
 from articles.models import Article, Event, Outlet, Quote, Speaker
-from articles.widgets import FastSelect
+from articles.widgets import FastCheckboxes, FastSelect
 
 HOSTILE = """<b>"Bold" & 'quoted'</b>"""
 
@@ -111,3 +111,55 @@ def test_a_model_select_reads_its_rows_in_one_query(archive, django_assert_num_q
     filterset.is_valid()
     with django_assert_num_queries(1):  # no COUNT before the rows, as with django's Select
         str(filterset.form["event"])
+
+
+def _both_checkboxes(choices, name, value, attrs=None):
+    fast = FastCheckboxes(choices=choices).render(name, value, attrs)
+    slow = forms.CheckboxSelectMultiple(choices=choices).render(name, value, attrs)
+    return fast, slow
+
+
+@pytest.mark.parametrize("value", [None, [], ["a&b"], ["x", "a&b"], [3], ["3"], ["nope"], ""])
+@pytest.mark.parametrize(
+    "attrs",
+    [None, {"id": "f-party"}, {"id": 'f-"p"', "aria-invalid": "true", "class": "a&b"}],
+)
+def test_checkboxes_write_what_django_templates_write(value, attrs):
+    choices = [
+        ("a&b", HOSTILE),
+        ('"><script>', "Plain"),
+        (3, 3),
+        (None, "None"),
+        ("s", mark_safe("<i>safe</i>")),
+        ("a&b", "The same value twice: both are checked, as in Django"),
+    ]
+    fast, slow = _both_checkboxes(choices, 'na"me', value, attrs)
+    assert "<script>" not in fast and "&lt;b&gt;" in fast
+    assert fast == slow
+
+
+def test_checkbox_groups_go_the_template_way():
+    grouped = [("a", "A"), ("Group <1>", [("b", "B"), ("c", "C")])]
+    fast, slow = _both_checkboxes(grouped, "x", ["c"], {"id": "g"})
+    assert "Group &lt;1&gt;" in fast and fast == slow
+
+
+@pytest.mark.parametrize("query", ["", "party=nato", "party=nato&party=russia", "party=mars"])
+@pytest.mark.parametrize(
+    "filterset_class, base",
+    [(SpeakerFilterSet, Speaker.objects.all), (EventFilterSet, Event.objects.all)],
+)
+def test_the_party_filters_render_as_with_django_checkboxes(archive, filterset_class, base, query):
+    filterset = filterset_class(QueryDict(query), queryset=base())
+    filterset.is_valid()
+    bound = filterset.form["party"]
+    assert isinstance(bound.field.widget, FastCheckboxes)
+    fast = bound.as_field_group()
+    bound.field.widget.__class__ = forms.CheckboxSelectMultiple
+    try:
+        slow = bound.as_field_group()
+    finally:
+        bound.field.widget.__class__ = FastCheckboxes
+    assert 'value="nato"' in fast and fast == slow
+    if "nato" in query and "mars" not in query:
+        assert 'value="nato" id="id_party_' in fast and " checked>" in fast
