@@ -40,6 +40,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from articles.querysets import BODY_START
 from articles.search_query import (
     MARK_CLOSE,
     MARK_OPEN,
@@ -348,7 +349,11 @@ def highlight_articles(articles, query: str):
     found = _highlights(_article_model(), [a.pk for a in articles], query, "body", fragments=True)
     for article in articles:
         marked = found.get(article.pk)
-        fallback = article.standfirst or article.body[:300]
+        # Rows of ArticleQuerySet.for_listing carry only the body's start.
+        start = getattr(article, "body_start", None)
+        if start is None:
+            start = article.body[:BODY_START]
+        fallback = article.standfirst or start
         article.snippet = mark_safe(marks_to_html(marked) if marked else escape(fallback))
     return articles
 

@@ -7,7 +7,7 @@ pins the numbers.
 
 from http import HTTPStatus
 
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
@@ -134,7 +134,8 @@ def article_list(request):
     filterset = ArticleFilterSet(request.GET, queryset=Article.objects.all(), request=request)
     context = {"filterset": filterset, "form": filterset.form}
     if filterset.is_valid():
-        qs = filterset.qs.with_outlet().with_quote_counts().prefetch_related("events")
+        qs = filterset.qs.for_listing().with_outlet().with_quote_counts()
+        qs = qs.prefetch_related(Prefetch("events", Event.objects.only("name", "slug")))
         context["page"] = paginate(filterset, qs)
         if filterset.query:
             search.highlight_articles(context["page"].rows, filterset.query)

@@ -1,12 +1,17 @@
 """Article pages: every statement marked in place (overlaps included), raw text, the list."""
 
 import re
+from html import unescape
 from http import HTTPStatus
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from articles import search
 from articles.marking import context_of, mark_quotes
 from articles.models import Article, Quote, Speaker
+from articles.querysets import BODY_START
 from tests.budgets import generous_budgets  # noqa: F401  (autouse: pinned counts)
 
 RT = "security-talks-with-west-not-very-inspiring-russian-diplomat-tells-rt"
@@ -161,3 +166,39 @@ def test_article_list_rejects_bad_dates(archive, client):
     response = client.get("/articles/?date_from=2022-13")
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "Enter a date as YYYY, YYYY-MM or YYYY-MM-DD, for example 2022-01." in response.text
+
+
+TEXT_COLUMNS = {f'"articles_article"."{name}"' for name in ("body", "raw_text", "search_vector")}
+
+
+def _columns_read(sql: str) -> set[str]:
+    """The plain columns a SELECT lists (expressions over a column do not read it out)."""
+    select_list = sql.split(" FROM ", 1)[0].removeprefix("SELECT ")
+    return {item.strip() for item in select_list.split(", ")}
+
+
+def test_the_article_list_leaves_bodies_in_the_database(archive, client):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/articles/?q=guarantees")
+    assert response.status_code == 200
+    rows = [
+        q["sql"] for q in captured if '"articles_article"."headline"' in _columns_read(q["sql"])
+    ]
+    assert len(rows) == 1
+    assert not _columns_read(rows[0]) & TEXT_COLUMNS
+    assert response.context["page"].rows
+
+
+def test_a_listed_article_without_a_marked_passage_shows_its_body_start(archive):
+    article = Article.objects.for_listing().get(pk=2)
+    article.standfirst = ""
+    with CaptureQueriesContext(connection) as captured:
+        (shown,) = search.highlight_articles([article], "zebra")
+    full = Article.objects.get(pk=2).body
+    # SQLite marks nothing and shows the body's first BODY_START characters; PostgreSQL's
+    # ts_headline gives the body's first words when nothing matches. Either way no query
+    # reads the whole body out.
+    words = unescape(re.sub(r"<[^>]+>", "", str(shown.snippet)))
+    assert words.startswith(full[:60]) and len(words) <= BODY_START
+    rereads = [q["sql"] for q in captured if _columns_read(q["sql"]) & TEXT_COLUMNS]
+    assert not [q for q in rereads if "ts_headline(" not in q]  # marking passes it to a function
