@@ -290,3 +290,24 @@ def test_a_count_that_ran_out_of_time_is_not_tried_again_at_that_version(archive
     Quote.objects.filter(pk=26).update(note="edited")
     assert facet_counts.count_rows("default", queries, budget_ms=200).rows == {}
     cache.clear()
+
+
+def test_speaker_and_event_pages_keep_their_own_facet_counts(archive, client):
+    """Facet counts are kept per base rows: a page of one speaker never shows another's."""
+    cache.clear()
+
+    def kinds(url):
+        (kind,) = [f for f in client.get(url).context["facets"] if f.name == "kind"]
+        return {o.value: o.count for o in kind.options}
+
+    pages = [
+        "/speakers/sergey-lavrov/",
+        "/speakers/alexander-grushko/",
+        "/events/nato-russia-council-2022-01-12/",
+        "/events/geneva-security-talks-2022-01-10/",
+    ]
+    first = [kinds(url) for url in pages]
+    assert len({tuple(sorted(k.items())) for k in first}) == len(pages)  # all differ
+    assert [kinds(url) for url in pages] == first  # second visits, from the cache
+    lavrov = Quote.objects.filter(speaker__slug="sergey-lavrov")
+    assert sum(first[0].values()) == lavrov.count()
