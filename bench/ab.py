@@ -56,8 +56,7 @@ def serve(root: Path, database_url: str) -> tuple[subprocess.Popen, int]:
     }
     command = [
         str(servers.BIN / "gunicorn"), "archive.wsgi:application",
-        f"--bind={servers.HOST}:{port}", f"--workers={servers.WORKERS}",
-        "--worker-class=sync", "--keep-alive=30", f"--chdir={root}",
+        f"--bind={servers.HOST}:{port}", *servers.GUNICORN_OPTIONS, f"--chdir={root}",
     ]  # fmt: skip
     process = subprocess.Popen(
         command, env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

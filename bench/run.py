@@ -258,7 +258,7 @@ def main(argv=None) -> int:
     header = (
         f"`{command}` — {stamp}, {os.cpu_count()} cores, loader {args.loader}, "
         f"{args.connections} connections, {args.seconds:g} s per case, "
-        f"gunicorn {servers.WORKERS} sync workers, total {time.perf_counter() - started:.0f} s"
+        f"{servers.GUNICORN_LABEL}, total {time.perf_counter() - started:.0f} s"
     )
     print("\n" + header + "\n\n" + text)
     if args.results:

@@ -21,6 +21,14 @@ BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 # gunicorn's rule of thumb, (2 x cores) + 1, for this two-core machine.
 WORKERS = 2 * (os.cpu_count() or 2) + 1
+# Sync workers: one request at a time per process, each connection closed after its response,
+# as gunicorn runs behind a proxy that keeps the clients' connections. Measured and left out
+# (docs/scaling.md): gthread workers with one thread each keep wrk's two connections alive,
+# which saved 3-6 ms p50 a request, but a gthread worker accepts connections while its thread
+# is busy, so two kept connections can sit on one worker for a whole case and wait on each
+# other: in a full run, "search + filters" and the search deep page had twice their p50.
+GUNICORN_OPTIONS = [f"--workers={WORKERS}", "--worker-class=sync", "--keep-alive=30"]
+GUNICORN_LABEL = f"gunicorn {WORKERS} sync workers"
 
 
 def free_port() -> int:
@@ -96,7 +104,7 @@ def parley(name: str, database_url: str) -> Server:
     }
     command = [
         str(BIN / "gunicorn"), "archive.wsgi:application", f"--bind={HOST}:{port}",
-        f"--workers={WORKERS}", "--worker-class=sync", "--timeout=120", "--keep-alive=30",
+        *GUNICORN_OPTIONS, "--timeout=120",
     ]  # fmt: skip
     return Server(name, command, env, port, "/about/data/")
 
