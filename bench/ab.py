@@ -4,9 +4,11 @@ The machine's own speed drifts between benchmark runs (a fixed Python loop took 
 within a day), so two full runs minutes apart cannot show a change of a few milliseconds. This
 serves the working tree and an earlier revision (checked out into a temporary git worktree)
 side by side with gunicorn, loads them alternately case by case, and prints the medians of the
-rounds' p50 and p95.
+rounds' p50 and p95. Each side can have its own number of workers, to compare server settings
+on the same code:
 
     python bench/ab.py --before 14fe43f --rounds 3 "detail event" "search mid word"
+    python bench/ab.py --before HEAD --before-workers 5 "list page 1"
 
 It reads the cases of the last `bench/run.py` (bench/out/cases-pg.json) and serves the
 PostgreSQL benchmark database (`parley_bench`), both left by that run.
@@ -36,6 +38,8 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("cases", nargs="*", help="case names (default: detail pages and lists)")
     parser.add_argument("--before", required=True, help="the git revision to compare against")
+    parser.add_argument("--before-workers", type=int, default=servers.WORKERS)
+    parser.add_argument("--after-workers", type=int, default=servers.WORKERS)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--connections", type=int, default=2)
@@ -43,7 +47,7 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def serve(root: Path, database_url: str) -> tuple[subprocess.Popen, int]:
+def serve(root: Path, database_url: str, workers: int) -> tuple[subprocess.Popen, int]:
     port = servers.free_port()
     env = {
         **os.environ,
@@ -54,13 +58,9 @@ def serve(root: Path, database_url: str) -> tuple[subprocess.Popen, int]:
         "DJANGO_LOG_LEVEL": "ERROR",
         "PYTHONPATH": str(root),  # this tree's packages, not the installed working tree's
     }
-    command = [
-        str(servers.BIN / "gunicorn"), "archive.wsgi:application",
-        f"--bind={servers.HOST}:{port}", *servers.GUNICORN_OPTIONS, f"--chdir={root}",
-    ]  # fmt: skip
     process = subprocess.Popen(
-        command, env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        servers.gunicorn_command(port, workers=workers, root=root), env=env, cwd=root,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     return process, port
 
@@ -99,8 +99,11 @@ def main(argv=None) -> int:
             (before_root / "staticfiles").symlink_to(staticfiles)
         processes = {}
         try:
-            for label, root in (("before", before_root), ("after", ROOT)):
-                processes[label] = serve(root, args.database_url)
+            for label, root, workers in (
+                ("before", before_root, args.before_workers),
+                ("after", ROOT, args.after_workers),
+            ):
+                processes[label] = serve(root, args.database_url, workers)
             for _, port in processes.values():
                 wait_ready(port)
             figures = {(label, name): [] for label in processes for name in names}
@@ -128,7 +131,11 @@ def main(argv=None) -> int:
     def median(label, name, i):
         return statistics.median(f[i] for f in figures[(label, name)])
 
-    print(f"\nbefore = {args.before}, after = working tree; {args.rounds} rounds, loader {loader}")
+    print(
+        f"\nbefore = {args.before} ({servers.gunicorn_label(args.before_workers)}), after = "
+        f"working tree ({servers.gunicorn_label(args.after_workers)}); {args.rounds} rounds, "
+        f"loader {loader}"
+    )
     print("| case | p50 before → after | p95 before → after |\n|---|---|---|")
     for name in names:
         print(

@@ -59,6 +59,9 @@ def parse_args(argv):
     parser.add_argument(
         "--pg-database", help="default parley_bench, or parley_bench_smoke with --smoke"
     )
+    parser.add_argument(
+        "--workers", type=int, default=servers.WORKERS, help="gunicorn workers (default: cores)"
+    )
     parser.add_argument("--reuse", action="store_true", help="keep databases of the right size")
     parser.add_argument("--smoke", action="store_true", help="20,000 quotes, 2 s per case")
     parser.add_argument("--results", type=Path, help="also write the table to this Markdown file")
@@ -224,7 +227,7 @@ def main(argv=None) -> int:
     results, failures, floors = {}, [], {}
     print("== Parley on PostgreSQL (gunicorn)")
     cases = trim(probe(pg_url, "cases"), args.max_paths)
-    with servers.parley("parley-pg", pg_url) as server:
+    with servers.parley("parley-pg", pg_url, args.workers) as server:
         add_deep_cases(cases, server.port, args.deep)
         measure("pg", server, cases, args, results, failures, database_url=pg_url)
     (OUT / "cases-pg.json").write_text(json.dumps(cases, indent=1))
@@ -237,7 +240,7 @@ def main(argv=None) -> int:
     if lite_url:
         print("== Parley on SQLite (gunicorn)")
         lite_cases = trim(probe(lite_url, "cases"), args.max_paths)
-        with servers.parley("parley-sqlite", lite_url) as server:
+        with servers.parley("parley-sqlite", lite_url, args.workers) as server:
             add_deep_cases(lite_cases, server.port, args.deep)
             measure("sqlite", server, lite_cases, args, results, failures)
         print("== Datasette")
@@ -258,7 +261,7 @@ def main(argv=None) -> int:
     header = (
         f"`{command}` — {stamp}, {os.cpu_count()} cores, loader {args.loader}, "
         f"{args.connections} connections, {args.seconds:g} s per case, "
-        f"{servers.GUNICORN_LABEL}, total {time.perf_counter() - started:.0f} s"
+        f"{servers.gunicorn_label(args.workers)}, total {time.perf_counter() - started:.0f} s"
     )
     print("\n" + header + "\n\n" + text)
     if args.results:

@@ -19,16 +19,35 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
-# gunicorn's rule of thumb, (2 x cores) + 1, for this two-core machine.
-WORKERS = 2 * (os.cpu_count() or 2) + 1
+# One sync worker per core. gunicorn's rule of thumb, (2 x cores) + 1 = 5 here, was slower on
+# every page: side by side at 1M quotes (bench/ab.py --before-workers 5, docs/scaling.md) five
+# workers took 10-30 % more p50 and p95 than two. An idle sync worker waits in select() on
+# the listening socket, so every new connection wakes all of them for one to accept it, on
+# two cores that PostgreSQL and the load generator share; a page spends about a fifth of its
+# time in PostgreSQL, too little for more workers than cores to fill the wait.
+WORKERS = os.cpu_count() or 2
 # Sync workers: one request at a time per process, each connection closed after its response,
 # as gunicorn runs behind a proxy that keeps the clients' connections. Measured and left out
 # (docs/scaling.md): gthread workers with one thread each keep wrk's two connections alive,
 # which saved 3-6 ms p50 a request, but a gthread worker accepts connections while its thread
 # is busy, so two kept connections can sit on one worker for a whole case and wait on each
 # other: in a full run, "search + filters" and the search deep page had twice their p50.
-GUNICORN_OPTIONS = [f"--workers={WORKERS}", "--worker-class=sync", "--keep-alive=30"]
-GUNICORN_LABEL = f"gunicorn {WORKERS} sync workers"
+# granian keeps connections too, but gives each worker its own listening socket
+# (SO_REUSEPORT): the kernel hashes each connection to one worker, so both of wrk's could land
+# on one, and with one connection a worker (--backpressure=1) the second waited for a whole
+# case.
+
+
+def gunicorn_command(port: int, *, workers: int = WORKERS, root: Path = ROOT) -> list[str]:
+    """gunicorn serving Parley's WSGI application from ``root`` on ``port``."""
+    return [
+        str(BIN / "gunicorn"), "archive.wsgi:application", f"--bind={HOST}:{port}",
+        f"--workers={workers}", "--worker-class=sync", "--timeout=120", f"--chdir={root}",
+    ]  # fmt: skip
+
+
+def gunicorn_label(workers: int = WORKERS) -> str:
+    return f"gunicorn {workers} sync workers"
 
 
 def free_port() -> int:
@@ -80,7 +99,7 @@ class Server:
         self.stop()
 
 
-def parley(name: str, database_url: str) -> Server:
+def parley(name: str, database_url: str, workers: int = WORKERS) -> Server:
     """Parley under gunicorn with production settings (DEBUG off).
 
     On SQLite the workers share a file cache, as a deployment with several processes should
@@ -102,11 +121,7 @@ def parley(name: str, database_url: str) -> Server:
         "DJANGO_LOG_LEVEL": "ERROR",
         **cache,
     }
-    command = [
-        str(BIN / "gunicorn"), "archive.wsgi:application", f"--bind={HOST}:{port}",
-        *GUNICORN_OPTIONS, "--timeout=120",
-    ]  # fmt: skip
-    return Server(name, command, env, port, "/about/data/")
+    return Server(name, gunicorn_command(port, workers=workers), env, port, "/about/data/")
 
 
 def datasette(path: Path) -> Server:
