@@ -79,7 +79,7 @@ def iter_quotes_csv(quotes: Iterable, permalink: Callable[[object], str]) -> Ite
 
 def export_queryset(queryset):
     """The quotes with everything a row shows, fetched in chunks (no per-row queries)."""
-    return queryset.for_listing().iterator(chunk_size=CHUNK_SIZE)
+    return queryset.for_export().iterator(chunk_size=CHUNK_SIZE)
 
 
 # BibTeX's special characters, each with the form that prints it literally.

@@ -140,6 +140,8 @@ class ArticleQuerySet(ArchiveQuerySet):
 
 
 class QuoteQuerySet(ArchiveQuerySet):
+    _with_dimensions = False
+
     def with_relations(self):
         """Everything a quote row displays, joined in the same query, in the order written."""
         return self.select_related(
@@ -147,14 +149,39 @@ class QuoteQuerySet(ArchiveQuerySet):
         ).joined_as_written()
 
     def for_listing(self):
-        """``with_relations`` without the columns no list shows: article bodies and vectors.
+        """What a list row shows: the quote and its article, without the columns no list shows
+        (article bodies and search vectors), and its speaker, party, event and outlets from the
+        process's memory (articles/dimensions.py) rather than joined.
 
         An article body averages several kilobytes; a page of twenty quotes would read them all
         (and their search vectors) only to throw them away. Detail pages keep the full rows.
         """
+        clone = self.select_related("article").defer(
+            "search_vector", "article__body", "article__raw_text", "article__search_vector"
+        )
+        clone._with_dimensions = True
+        return clone
+
+    def for_export(self):
+        """``with_relations`` without the bodies and vectors, for ``iterator()``: a stream of
+        thousands of rows reads each chunk joined, where a page's few are given theirs from
+        memory by ``for_listing``."""
         return self.with_relations().defer(
             "search_vector", "article__body", "article__raw_text", "article__search_vector"
         )
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._with_dimensions = self._with_dimensions
+        return clone
+
+    def _fetch_all(self):
+        fetched = self._result_cache is None
+        super()._fetch_all()
+        if fetched and self._with_dimensions and self._iterable_class is models.query.ModelIterable:
+            from articles import dimensions
+
+            dimensions.attach(self.db, self._result_cache)
 
     def same_statement_as(self, quote):
         """Other reports of ``quote``'s statement: its canonical quote and all linked to it."""
