@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import OperationalError, connections, transaction
 
 # A token moves with every write, so entries only need to expire to make room; a day bounds how
@@ -78,11 +78,13 @@ def count_rows(alias: str, queries: dict, *, budget_ms: float, keys: dict | None
     # word's page spent the whole budget on it and showed no count anyway (25 of 48 ms at
     # 100,000 quotes).
     background = _background(alias)
-    wanted = [
-        *cache_keys.values(),
-        *([] if background else (k + SLOW for k in cache_keys.values())),
-    ]
-    hits = cache.get_many(wanted) if version else {}
+    hits = {}
+    if version:
+        hits = _get_many(list(cache_keys.values()))
+        if not background:  # the marks change under their keys: only the shared cache has them
+            hits.update(
+                cache.get_many([key + SLOW for key in cache_keys.values() if key not in hits])
+            )
     counted = Counted({name: hits[key] for name, key in cache_keys.items() if key in hits})
     todo = [
         (name, query)
@@ -96,7 +98,7 @@ def count_rows(alias: str, queries: dict, *, budget_ms: float, keys: dict | None
     counted.rows.update(done)
     if version:
         if done:
-            cache.set_many({cache_keys[name]: rows for name, rows in done.items()}, CACHE_SECONDS)
+            _set_many({cache_keys[name]: rows for name, rows in done.items()})
         if cancelled and not background:
             cache.set_many({cache_keys[name] + SLOW: True for name in cancelled}, SLOW_SECONDS)
         if background and len(done) < len(todo):
@@ -136,13 +138,40 @@ def kept(alias: str, name: str, compute: Callable[[], Any]) -> Any:
     a version token (another database) nothing is kept.
     """
     version = archive_version(alias)
-    key = _key(version, name) if version else None
-    value = cache.get(key) if key else None
+    if not version:
+        return compute()
+    key = _key(version, name)
+    value = _get_many([key]).get(key)
     if value is None:
         value = compute()
-        if key:
-            cache.set(key, value, CACHE_SECONDS)
+        _set_many({key: value})
     return value
+
+
+def _near():
+    """This process's own memory in front of a shared cache (settings: CACHES["process"]);
+    None where the cache is already the process's own (locmem)."""
+    return caches["process"] if shared_cache() and "process" in settings.CACHES else None
+
+
+def _get_many(keys: list[str]) -> dict:
+    """Values kept under version keys: from this process's memory, else the shared cache."""
+    near = _near()
+    found = near.get_many(keys) if near else {}
+    rest = [key for key in keys if key not in found]
+    if rest:
+        far = cache.get_many(rest)
+        if near and far:
+            near.set_many(far, CACHE_SECONDS)
+        found.update(far)
+    return found
+
+
+def _set_many(values: dict) -> None:
+    cache.set_many(values, CACHE_SECONDS)
+    near = _near()
+    if near:
+        near.set_many(values, CACHE_SECONDS)
 
 
 def _sql(query) -> tuple | None:

@@ -1,11 +1,11 @@
 """manage.py count_facets: the list's facets counted into the cache before anyone asks."""
 
 import pytest
-from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
 
 from articles import facet_counts, facets
+from tests.caches import clear_caches
 
 
 def timed_out(client, url):
@@ -14,7 +14,7 @@ def timed_out(client, url):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="counts are cached on PostgreSQL")
 def test_warmed_lists_show_counts_with_no_time_left_to_count(archive, client, monkeypatch):
-    cache.clear()
+    clear_caches()
     monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
     monkeypatch.setattr(facet_counts, "BACKGROUND_COUNTS", False)
     assert timed_out(client, "/quotes/?format=leaders") != []  # proves the budget bites
@@ -33,7 +33,7 @@ def test_warmed_lists_show_counts_with_no_time_left_to_count(archive, client, mo
         ("sputnik", 16),
         ("rt", 8),
     ]
-    cache.clear()
+    clear_caches()
 
 
 @pytest.mark.django_db

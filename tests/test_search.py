@@ -107,10 +107,11 @@ def test_highlight_marks_a_phrase_once_and_escapes(archive):
 
 
 def test_highlight_takes_one_query_for_the_rows_shown(archive):
-    from django.core.cache import cache
     from django.test.utils import CaptureQueriesContext
 
-    cache.clear()
+    from tests.caches import clear_caches
+
+    clear_caches()
     quotes = list(search.search_quotes(Quote.objects.all(), "guarantee").order_by("pk")[:20])
     with CaptureQueriesContext(connection) as captured:
         search.highlight_quotes(quotes, "guarantee")
@@ -123,7 +124,7 @@ def test_highlight_takes_one_query_for_the_rows_shown(archive):
     ]
     assert len(sql) == 1
     assert {q.pk for q in quotes if "<mark>" in q.snippet} == {1, 6, 7, 9, 18}
-    cache.clear()
+    clear_caches()
 
 
 @pytest.fixture
@@ -412,9 +413,9 @@ def test_article_tier_left_out_when_too_large_or_slow_says_so(
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="kept in the cache on PostgreSQL")
 def test_the_article_tier_found_once_is_kept_for_the_next_search(archive, monkeypatch):
-    from django.core.cache import cache
+    from tests.caches import clear_caches
 
-    cache.clear()
+    clear_caches()
     found = search.article_tier_for(Quote.objects.all(), "legally binding")
     assert found.article_ids
     # No time left to look again: the articles found before are reused, not left out.
@@ -423,7 +424,7 @@ def test_the_article_tier_found_once_is_kept_for_the_next_search(archive, monkey
     # A write moves the archive's version: the kept list is not served for the new rows.
     Quote.objects.filter(pk=26).update(note="edited")
     assert search.article_tier_for(Quote.objects.all(), "legally binding").left_out == "slow"
-    cache.clear()
+    clear_caches()
 
 
 def test_a_ranked_page_reads_its_rows_by_id_without_searching_again(archive, client):
@@ -451,10 +452,11 @@ def _ranks(sql: str) -> bool:
 
 
 def test_a_search_ranks_once_for_all_its_visits_until_a_write(archive, client):
-    from django.core.cache import cache
     from django.test.utils import CaptureQueriesContext
 
-    cache.clear()
+    from tests.caches import clear_caches
+
+    clear_caches()
     url = "/quotes/?q=Grushko"
     first = client.get(url)
     rows = [q.pk for q in first.context["page"].rows]
@@ -471,7 +473,7 @@ def test_a_search_ranks_once_for_all_its_visits_until_a_write(archive, client):
     assert sum(_ranks(q["sql"]) for q in captured) == 1
     assert [q.pk for q in after.context["page"].rows] == rows[:-1]
     assert after.context["page"].count == len(rows) - 1
-    cache.clear()
+    clear_caches()
 
 
 def test_the_article_tier_of_a_base_that_holds_nothing_is_empty(archive):

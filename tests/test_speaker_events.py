@@ -8,9 +8,9 @@ list filtered by the speaker, which takes ``speaker`` like every other list.
 from http import HTTPStatus
 
 import pytest
-from django.core.cache import cache
 
 from articles import views
+from tests.caches import clear_caches
 from tests.test_views_pages import text_of
 
 LAVROV_EVENTS_NEWEST = ["nato-russia-council-2022-01-12", "geneva-security-talks-2022-01-10"]
@@ -20,9 +20,9 @@ LAVROV_EVENTS_NEWEST = ["nato-russia-council-2022-01-12", "geneva-security-talks
 def empty_cache(db):
     # The page keeps its event list under the archive version; a cap set by one test must
     # not read a list kept under another.
-    cache.clear()
+    clear_caches()
     yield
-    cache.clear()
+    clear_caches()
 
 
 def test_a_speaker_page_shows_the_newest_events_and_links_to_all(archive, client, monkeypatch):

@@ -11,7 +11,6 @@ from http import HTTPStatus
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import OperationalError, connection, connections, transaction
 from django.db.models import F
@@ -20,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from articles import facet_counts, facets
 from articles.models import Quote
 from tests.budgets import generous_budgets  # noqa: F401  (autouse: pinned counts)
+from tests.caches import clear_caches
 
 URL = "/quotes/"
 
@@ -114,9 +114,9 @@ def committed_archive(transactional_db):
     """The curated archive committed (background counts use their own connection), with an
     empty counts cache before and after."""
     call_command("loaddata", "archive", verbosity=0)
-    cache.clear()
+    clear_caches()
     yield
-    cache.clear()
+    clear_caches()
 
 
 @postgresql_only
@@ -278,7 +278,7 @@ def test_a_count_that_ran_out_of_time_is_not_tried_again_at_that_version(archive
     # Where no background count finishes it (SQLite; here inside the test's transaction), a
     # slow count spent every visit's budget and still showed nothing: it is marked and left
     # out, and the time goes to the other counts, until the archive's version moves.
-    cache.clear()
+    clear_caches()
     queries = {"slow": slow_sql(), "quick": ("SELECT 1", ())}
     first = facet_counts.count_rows("default", queries, budget_ms=200)
     assert first.rows == {}  # the slow count took the whole budget: the quick one never ran
@@ -289,12 +289,12 @@ def test_a_count_that_ran_out_of_time_is_not_tried_again_at_that_version(archive
     assert any(q["sql"].startswith("SELECT 1") for q in captured)
     Quote.objects.filter(pk=26).update(note="edited")
     assert facet_counts.count_rows("default", queries, budget_ms=200).rows == {}
-    cache.clear()
+    clear_caches()
 
 
 def test_speaker_and_event_pages_keep_their_own_facet_counts(archive, client):
     """Facet counts are kept per base rows: a page of one speaker never shows another's."""
-    cache.clear()
+    clear_caches()
 
     def kinds(url):
         (kind,) = [f for f in client.get(url).context["facets"] if f.name == "kind"]
