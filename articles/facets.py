@@ -156,6 +156,11 @@ def _scope(filterset, base_queryset):
     return others
 
 
+def rows_key(filterset, base_queryset) -> str:
+    """Names the rows of a page (its base and every filter applied) without compiling them."""
+    return _scope(filterset, base_queryset)(exclude="").text
+
+
 def _normal(value):
     """A filter's cleaned value as plain, ordered data (model rows by primary key)."""
     if isinstance(value, list | tuple) or hasattr(value, "model"):

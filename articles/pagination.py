@@ -179,12 +179,22 @@ def _rows_by_ids(queryset, ids: list):
     return rows.filter(pk__in=ids).order_by()
 
 
-def paginate(filterset, queryset, *, size: int = PAGE_SIZE) -> Page:
-    """The page the (valid) ``filterset`` asks for, in the sort it asks for, with its count."""
+def paginate(filterset, queryset, *, size: int = PAGE_SIZE, rows_key: str | None = None) -> Page:
+    """The page the (valid) ``filterset`` asks for, in the sort it asks for, with its count.
+
+    With ``rows_key`` (a name for the rows, articles.facets.rows_key) the capped count is kept
+    under the archive's version like the facet counts: on a warm list page it was the one SQL
+    query besides the rows (about 1.5 ms with its compiling, at 1M quotes).
+    """
+    from articles.facet_counts import kept
+
     data = filterset.form.cleaned_data
     if filterset.sort == "relevance":
         return ranked_page(queryset, number=data.get("page"), size=size)
-    count = capped_count(queryset)
+    if rows_key is None:
+        count = capped_count(queryset)
+    else:
+        count = kept(queryset.db, f"capped-count:{rows_key}", lambda: capped_count(queryset))
     key, descending = filterset.orderings[filterset.sort]
     return keyset_page(
         queryset,

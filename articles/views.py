@@ -14,7 +14,7 @@ from django.views.decorators.http import require_safe
 
 from articles import search
 from articles.facet_counts import kept
-from articles.facets import quote_facets, summary
+from articles.facets import quote_facets, rows_key, summary
 from articles.filters import (
     PAGE_SIZE,
     ArticleDetailForm,
@@ -57,7 +57,9 @@ def quote_listing(request, base, *, fixed=None, size=PAGE_SIZE) -> dict:
             export_query.setlist(name, [value])
     context = {"filterset": filterset, "form": filterset.form, "export_query": export_query}
     if filterset.is_valid():
-        page = paginate(filterset, filterset.qs.for_listing(), size=size)
+        page = paginate(
+            filterset, filterset.qs.for_listing(), size=size, rows_key=rows_key(filterset, base)
+        )
         if filterset.query:
             search.highlight_quotes(page.rows, filterset.query)
             context["suggestions"] = kept(
@@ -77,21 +79,27 @@ def quote_listing(request, base, *, fixed=None, size=PAGE_SIZE) -> dict:
 
 @require_safe
 def home(request):
-    context = {
+    # The holdings and the timeline change only with the archive: kept under its version. At 1M
+    # quotes the four counts and the timeline's per-event counts took ~100 ms of a 124 ms page.
+    context = kept(Quote.objects.db, "home-holdings", _holdings)
+    # The first page of the keyset walk: an index scan, where ORDER BY ... NULLS LAST would
+    # sort the whole table.
+    context["latest_quotes"] = keyset_page(
+        Quote.objects.for_listing(), key="said_on", descending=True, size=5
+    ).rows
+    return render(request, "articles/home.html", context)
+
+
+def _holdings() -> dict:
+    return {
         "counts": {
             "quotes": Quote.objects.count(),
             "speakers": Speaker.objects.count(),
             "events": Event.objects.count(),
             "articles": Article.objects.count(),
         },
-        "events": Event.objects.chronological().with_quote_counts()[:HOME_EVENTS],
-        # The first page of the keyset walk: an index scan, where ORDER BY ... NULLS LAST
-        # would sort the whole table.
-        "latest_quotes": keyset_page(
-            Quote.objects.for_listing(), key="said_on", descending=True, size=5
-        ).rows,
+        "events": list(Event.objects.chronological().with_quote_counts()[:HOME_EVENTS]),
     }
-    return render(request, "articles/home.html", context)
 
 
 @require_safe

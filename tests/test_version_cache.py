@@ -6,22 +6,22 @@ version token once (articles.middleware). Both databases: SQLite keeps the token
 """
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles import facet_counts
 from articles.models import Article, Event, Speaker
 from tests.budgets import generous_budgets  # noqa: F401  (autouse: whole pages compared)
+from tests.caches import clear_caches
 
 NRC = "nato-russia-council-2022-01-12"
 
 
 @pytest.fixture(autouse=True)
 def empty_cache(db):
-    cache.clear()
+    clear_caches()
     yield
-    cache.clear()
+    clear_caches()
 
 
 def _sql(client, url) -> tuple[object, list[str]]:
@@ -281,3 +281,44 @@ def test_a_quote_page_reads_the_other_reports_once_per_version(archive, client):
     after, sql = _sql(client, url)
     assert len(sql) - _housekeeping(sql) == 2
     assert {q.pk for q in after.context["also_reported"]} == {other.pk, third.pk}
+
+
+def test_the_home_page_counts_once_per_version(archive, client):
+    first, sql = _sql(client, "/")
+    assert sum(q.startswith('SELECT COUNT(*) AS "__count"') for q in sql) == 4
+    assert [e.slug for e in first.context["events"]]
+    speakers = first.context["counts"]["speakers"]
+    assert first.context["counts"]["quotes"] == 52
+
+    again, sql = _sql(client, "/")
+    assert not [q for q in sql if "COUNT(" in q]
+    assert again.content == first.content
+
+    # A new speaker moves the version: counted again, and shown.
+    Speaker.objects.create(name="Aaron Newcomer", slug="aaron-newcomer")
+    after, _ = _sql(client, "/")
+    assert after.context["counts"]["speakers"] == speakers + 1
+    assert f"<strong>{speakers + 1}</strong> speakers" in after.content.decode()
+
+
+def test_a_list_counts_its_rows_once_per_version(archive, client):
+    from articles.models import Quote
+
+    url = "/quotes/?kind=direct"
+    first, sql = _sql(client, url)
+    counts = [q for q in sql if q.startswith("SELECT COUNT(*) FROM (SELECT")]
+    assert len(counts) == 1
+    direct = first.context["page"].count
+    assert direct == Quote.objects.filter(kind="direct").count() > 0
+
+    again, sql = _sql(client, url)
+    assert not [q for q in sql if q.startswith("SELECT COUNT(*) FROM (SELECT")]
+    assert again.context["page"].count == direct
+    # The count is the page's own: another filter counts its own rows.
+    assert client.get("/quotes/?kind=indirect").context["page"].count == (
+        Quote.objects.filter(kind="indirect").count()
+    )
+
+    Quote.objects.filter(pk=Quote.objects.filter(kind="direct").first().pk).update(kind="indirect")
+    after, _ = _sql(client, url)
+    assert after.context["page"].count == direct - 1
