@@ -322,3 +322,46 @@ def test_a_list_counts_its_rows_once_per_version(archive, client):
     Quote.objects.filter(pk=Quote.objects.filter(kind="direct").first().pk).update(kind="indirect")
     after, _ = _sql(client, url)
     assert after.context["page"].count == direct - 1
+
+
+@pytest.mark.parametrize(
+    ("url", "renamed", "new_name"),
+    [
+        (f"/events/{NRC}/", (Speaker, "sergey-lavrov"), "Sergey V. Lavrov"),
+        ("/speakers/sergey-lavrov/", (Event, NRC), "NATO–Russia Council, renamed"),
+        ("/", (Event, NRC), "NATO–Russia Council, renamed"),
+    ],
+)
+def test_side_markup_is_written_once_per_version(
+    archive, client, monkeypatch, url, renamed, new_name
+):
+    from articles.templatetags import kept as kept_tags
+
+    written = []
+    fresh = kept_tags.KeptNode.render_fresh
+    monkeypatch.setattr(
+        kept_tags.KeptNode, "render_fresh", lambda node, c: written.append(1) or fresh(node, c)
+    )
+    first = client.get(url)
+    assert len(written) == 1
+    again = client.get(url)
+    assert len(written) == 1  # the kept HTML, not written again
+    assert again.content == first.content
+
+    model, slug = renamed
+    assert new_name not in first.content.decode()
+    model.objects.filter(slug=slug).update(name=new_name)
+    after = client.get(url).content.decode()
+    assert len(written) == 2
+    assert new_name in after
+
+
+def test_kept_markup_is_named_by_the_code_that_writes_it(tmp_path, settings):
+    from articles.templatetags.kept import code_digest
+
+    page = tmp_path / "page.html"
+    page.write_text("<p>one</p>")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    before = code_digest.__wrapped__()
+    page.write_text("<p>two</p>")
+    assert code_digest.__wrapped__() != before
