@@ -33,6 +33,33 @@ def quote_count(field: str):
     return Coalesce(models.Subquery(counts), 0)
 
 
+def attach_quote_counts(rows: list, field: str) -> None:
+    """Set ``quote_count`` on each of a page's ``rows`` (events or speakers, as ``field`` says).
+
+    One GROUP BY over the page's rows' statements, kept under the archive's version for that
+    set of rows: the per-row subquery of ``with_quote_counts`` counted again on every visit,
+    2 ms a row for the events of a much-quoted speaker (~9,000 statements each) at 1M quotes.
+    """
+    from articles.facet_counts import kept
+    from articles.models import Quote
+
+    ids = sorted(row.pk for row in rows)
+    if not ids:
+        return
+    counts = kept(
+        Quote.objects.db,
+        f"quote-counts:{field}:{ids}",
+        lambda: dict(
+            Quote.objects.filter(**{f"{field}__in": ids})
+            .order_by()
+            .values_list(field)
+            .annotate(n=models.Count("pk"))
+        ),
+    )
+    for row in rows:
+        row.quote_count = counts.get(row.pk, 0)
+
+
 class ArchiveQuerySet(models.QuerySet):
     """A QuerySet that can be told its joins are already in the best order (PostgreSQL).
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_safe
 
 from articles import search
 from articles.facet_counts import kept
-from articles.facets import quote_facets, rows_key, summary
+from articles.facets import quote_facets, summary
 from articles.filters import (
     PAGE_SIZE,
     ArticleDetailForm,
@@ -26,6 +26,7 @@ from articles.filters import (
 from articles.marking import anchor_id, context_of, mark_quotes
 from articles.models import Article, Event, NegotiationFormat, Quote, Speaker
 from articles.pagination import keyset_page, paginate
+from articles.querysets import attach_quote_counts
 
 HOME_EVENTS = 50
 # An event page shows a page of statements like every list (its Next link reaches the rest) and
@@ -57,9 +58,7 @@ def quote_listing(request, base, *, fixed=None, size=PAGE_SIZE) -> dict:
             export_query.setlist(name, [value])
     context = {"filterset": filterset, "form": filterset.form, "export_query": export_query}
     if filterset.is_valid():
-        page = paginate(
-            filterset, filterset.qs.for_listing(), size=size, rows_key=rows_key(filterset, base)
-        )
+        page = paginate(filterset, filterset.qs.for_listing(), size=size)
         if filterset.query:
             search.highlight_quotes(page.rows, filterset.query)
             context["suggestions"] = kept(
@@ -195,7 +194,8 @@ def speaker_list(request):
     filterset = SpeakerFilterSet(request.GET, queryset=Speaker.objects.all(), request=request)
     context = {"filterset": filterset, "form": filterset.form}
     if filterset.is_valid():
-        context["page"] = paginate(filterset, filterset.qs.with_party().with_quote_counts())
+        context["page"] = paginate(filterset, filterset.qs.with_party())
+        attach_quote_counts(context["page"].rows, "speaker")
         context["summary"] = summary(filterset, request.GET)
     return render(request, "articles/speaker_list.html", context, status=_status(filterset))
 
@@ -219,7 +219,8 @@ def event_list(request):
     filterset = EventFilterSet(request.GET, queryset=Event.objects.all(), request=request)
     context = {"filterset": filterset, "form": filterset.form}
     if filterset.is_valid():
-        context["page"] = paginate(filterset, filterset.qs.with_quote_counts())
+        context["page"] = paginate(filterset, filterset.qs)
+        attach_quote_counts(context["page"].rows, "event")
         context["summary"] = summary(filterset, request.GET)
     return render(request, "articles/event_list.html", context, status=_status(filterset))
 

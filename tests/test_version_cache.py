@@ -365,3 +365,37 @@ def test_kept_markup_is_named_by_the_code_that_writes_it(tmp_path, settings):
     before = code_digest.__wrapped__()
     page.write_text("<p>two</p>")
     assert code_digest.__wrapped__() != before
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [("/events/", "event"), ("/speakers/", "speaker"), ("/events/?speaker=sergey-lavrov", "event")],
+)
+def test_a_list_counts_its_rows_statements_once_per_version(archive, client, url, field):
+    from articles.models import Quote
+
+    def grouped(sql):
+        return [q for q in sql if "GROUP BY" in q and f'"articles_quote"."{field}_id"' in q]
+
+    first, sql = _sql(client, url)
+    assert len(grouped(sql)) == 1
+    assert any("COUNT(*) FROM (SELECT" in q for q in sql)
+    rows = first.context["page"].rows
+    assert rows
+    expected = {row.pk: Quote.objects.filter(**{field: row}).count() for row in rows}
+    assert {row.pk: row.quote_count for row in rows} == expected
+    assert any(expected.values())
+
+    again, sql = _sql(client, url)
+    assert not grouped(sql)
+    assert not any("COUNT(" in q for q in sql)
+    assert again.content == first.content
+
+    # A statement moved to another of the page's rows: both counts change on the next visit.
+    counted = [row for row in rows if expected[row.pk]]
+    target = next(row for row in rows if row.pk != counted[0].pk)
+    quote = Quote.objects.filter(**{field: counted[0]}).first()
+    Quote.objects.filter(pk=quote.pk).update(**{field: target})
+    after = {row.pk: row.quote_count for row in client.get(url).context["page"].rows}
+    assert after[counted[0].pk] == expected[counted[0].pk] - 1
+    assert after[target.pk] == expected[target.pk] + 1

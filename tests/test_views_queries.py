@@ -55,9 +55,9 @@ PAGES = [
     (f"/articles/{RT}/", 3),  # article, its statements, its events
     (f"/articles/{RT}/?quote=17", 3),
     (f"/articles/{RT}/raw/", 1),
-    ("/speakers/", 3),  # count, page, the party choices
+    ("/speakers/", 4),  # count, page, the party choices, the page's statement counts
     ("/speakers/sergey-lavrov/", 12),  # speaker, count, page (two parts), four facets, events
-    ("/events/", 3),
+    ("/events/", 4),  # count, page, the party choices, the page's statement counts
     (f"/events/{NRC}/", 14),  # event, count, page (2), 4 facets, participants, parties, articles
     ("/about/data/", 0),
     ("/quotes.json", 5),
