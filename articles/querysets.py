@@ -63,10 +63,11 @@ def attach_quote_counts(rows: list, field: str) -> None:
 class ArchiveQuerySet(models.QuerySet):
     """A QuerySet that can be told its joins are already in the best order (PostgreSQL).
 
-    A row query that walks the quote index and looks up each row's speaker, party, article,
-    outlet and event is fastest joined in the order Django writes it, yet PostgreSQL weighed
-    every other order of the seven tables first: 5-10 ms of planning per page at 1M quotes
-    against 0.5-1 ms of execution (EXPLAIN ANALYZE). ``joined_as_written()`` fetches with
+    A quote row joined with its speaker, party, article, outlet and event (a quote page, the
+    exports' chunks) is fastest joined in the order Django writes it, yet PostgreSQL weighed
+    every other order of the seven tables first: 5-10 ms of planning per list page at 1M quotes
+    against 0.5-1 ms of execution (EXPLAIN ANALYZE), before list rows stopped joining them
+    (``QuoteQuerySet.for_listing``). ``joined_as_written()`` fetches with
     ``join_collapse_limit = 1``, set for that fetch only (in a transaction, then reset). Not
     for rows chosen by a subquery (ranked search pages): there the planner must start from it.
     """

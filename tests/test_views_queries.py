@@ -14,8 +14,8 @@ query per table, the first time its process meets them in this archive version
 one (test_a_second_visit_reads_no_speakers_events_or_outlets). Every test starts with none held.
 
 On PostgreSQL the facet queries, and a search's list of articles whose text matches, run in a
-savepoint that sets their time limit (statement_timeout, articles/facets.py), and a page's rows
-are read with a fixed join order (join_collapse_limit, articles/pagination.py): SAVEPOINT,
+savepoint that sets their time limit (statement_timeout, articles/facets.py), and a quote page's
+row is read with a fixed join order (join_collapse_limit, articles/querysets.py): SAVEPOINT,
 set_config and RELEASE statements around them are not counted in the figures below; outside a
 test's transaction each is a BEGIN/COMMIT and one statement. Nor are the reads and writes of the
 facet counts' cache (see count_queries).
