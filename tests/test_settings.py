@@ -4,7 +4,9 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
+from django.db import connection
 
 SETUP = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
 
@@ -97,3 +99,44 @@ def test_the_wsgi_entry_point_loads_the_site_and_freezes_it_out_of_the_collector
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True"]
+
+
+DB_OPTIONS_SETUP = (
+    "import django; django.setup(); from django.conf import settings; "
+    "print(settings.DATABASES['default'].get('OPTIONS', {}).get('options'))"
+)
+
+
+def run_db_options(**env):
+    return subprocess.run(
+        [sys.executable, "-c", DB_OPTIONS_SETUP],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "archive.settings", **env},
+        cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_postgresql_reads_heap_pages_ahead():
+    pg = "postgres://postgres@127.0.0.1:5432/parley_settings_check"
+    assert run_db_options(DATABASE_URL=pg).stdout.split() == ["-c", "effective_io_concurrency=128"]
+    tuned = run_db_options(DATABASE_URL=pg, PARLEY_PG_IO_CONCURRENCY="32")
+    assert tuned.stdout.split() == ["-c", "effective_io_concurrency=32"]
+    # Options given in the URL itself win.
+    own = run_db_options(DATABASE_URL=pg + "?options=-c%20work_mem%3D8MB")
+    assert own.stdout.split() == ["-c", "work_mem=8MB"]
+    # SQLite has no such setting.
+    sqlite = run_db_options(DATABASE_URL="sqlite:///:memory:")
+    assert sqlite.stdout.strip() == "None"
+
+
+def test_a_malformed_io_concurrency_is_an_error():
+    pg = "postgres://postgres@127.0.0.1:5432/parley_settings_check"
+    result = run_db_options(DATABASE_URL=pg, PARLEY_PG_IO_CONCURRENCY="lots")
+    assert result.returncode != 0
+    assert "PARLEY_PG_IO_CONCURRENCY='lots': use a whole number from 0 to 1000." in result.stderr
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting")
+def test_the_connection_runs_with_read_ahead(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW effective_io_concurrency")
+        assert cursor.fetchone() == ("128",)
