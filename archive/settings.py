@@ -138,7 +138,7 @@ _cache = os.environ.get(
 if _cache == "db":
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "articles.cache_backend.UpsertDatabaseCache",
             "LOCATION": "parley_cache",
             # Counts of a few thousand filter combinations; culling a third at a time.
             "OPTIONS": {"MAX_ENTRIES": 20_000, "CULL_FREQUENCY": 3},

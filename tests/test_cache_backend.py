@@ -1,0 +1,64 @@
+"""The shared cache on PostgreSQL: one upsert per write, culled on one write in CULL_EVERY."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles import cache_backend
+from articles.cache_backend import UpsertDatabaseCache
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the upsert is PostgreSQL's"),
+]
+
+
+def fresh(**options):
+    cache = UpsertDatabaseCache("parley_cache", {"OPTIONS": options})
+    cache.clear()
+    return cache
+
+
+def rows() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM parley_cache ORDER BY cache_key")
+        return [key for (key,) in cursor.fetchall()]
+
+
+def test_set_many_writes_every_key_in_one_statement():
+    cache = fresh()
+    next(cache._writes)  # past the write that counts the table
+    with CaptureQueriesContext(connection) as queries:
+        assert cache.set_many({"a": [1, 2], "b": {"x": 3}, "c": None}, 60) == []
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    # The test's own transaction adds a savepoint around it; a request's autocommit does not.
+    assert [s for s in statements if s not in ("SAVEPOINT", "RELEASE")] == ["INSERT"]
+    assert cache.get_many(["a", "b", "c", "d"]) == {"a": [1, 2], "b": {"x": 3}, "c": None}
+
+
+def test_a_key_written_again_takes_the_new_value_and_expiry():
+    cache = fresh()
+    cache.set("k", "old", 60)
+    cache.set_many({"k": "new", "m": 1}, 60)
+    cache.set("m", 2, -1)  # already expired: read as missing
+    assert cache.get("k") == "new"
+    assert cache.get("m", "missing") == "missing"
+    assert rows() == [":1:k"]  # the expired row was deleted when read
+
+
+def test_the_table_is_counted_and_culled_on_one_write_in_cull_every(monkeypatch):
+    monkeypatch.setattr(cache_backend, "CULL_EVERY", 5)
+    cache = fresh(MAX_ENTRIES=4, CULL_FREQUENCY=2)
+    for i in range(10):
+        cache.set(f"k{i}", i, 60)
+    # Write 5 found 5 rows past the 4 allowed and deleted the first half (k0, k1), as Django's
+    # cull does; writes 6-9 counted nothing.
+    assert rows() == [f":1:k{i}" for i in range(2, 10)]
+
+
+def test_a_failed_write_is_a_miss_and_leaves_the_transaction_usable():
+    broken = UpsertDatabaseCache("no_such_table", {})
+    assert broken.set_many({"a": 1, "b": 2}, 60) == ["a", "b"]
+    cache = fresh()
+    cache.set("after", "fine", 60)
+    assert cache.get("after") == "fine"
