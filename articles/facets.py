@@ -5,7 +5,7 @@ current filters applied (its own filter left out), so a reader sees what choosin
 not only the option already chosen. One grouped query per facet, whatever the number of rows.
 
 Each facet groups on a column of the quote row itself (``speaker_id``, ``event_id``, ``kind``,
-the copies ``event_format`` and ``speaker_party_id``) or of the article (its outlet), and joins
+and the copies ``event_format``, ``speaker_party_id`` and ``article_outlet_id``), and joins
 the label table only to the twenty groups it keeps: joining labels before grouping cost 5-10
 times more at a million quotes (docs/scaling.md). Counting a large set still takes time, so all
 facet queries of a page share a time budget (FACET_BUDGET_MS, setting PARLEY_FACET_BUDGET_MS):
@@ -56,7 +56,6 @@ class FacetSpec:
     labels: type | None = None  # the model whose slug and name label a grouped id
     multiple: bool = False
     choices: type | None = None  # the TextChoices labelling a grouped value
-    joins: int = 0  # tables joined to group (1 small, 2 the article table): run cheap ones first
 
     def option(self, key, label_row: tuple | None, count, selected) -> Option:
         if self.labels is None:
@@ -70,7 +69,7 @@ QUOTE_FACETS = [
     FacetSpec("party", "speaker_party", Party, multiple=True),
     FacetSpec("format", "event_format", choices=NegotiationFormat),
     FacetSpec("event", "event", Event),
-    FacetSpec("outlet", "article__outlet", Outlet, joins=2),
+    FacetSpec("outlet", "article_outlet", Outlet),
     FacetSpec("kind", "kind", choices=Quote.Kind),
 ]
 LABEL_COLUMNS = {Party: ("slug", "short_name", "name")}
@@ -198,8 +197,8 @@ def quote_facets(
     queries, keys = {}, {}
     # Cheapest first, so that a costly facet cannot spend the budget of the cheap ones: the
     # chosen options' counts (an index lookup each), then facets whose own filter is not in use
-    # (they count the page's own set, the smallest), fewest joins first.
-    for spec in sorted(specs, key=lambda spec: (bool(selected[spec.name]), spec.joins)):
+    # (they count the page's own set, the smallest). Every facet groups the quote row alone.
+    for spec in sorted(specs, key=lambda spec: bool(selected[spec.name])):
         others = scope(exclude=spec.name)
         if selected[spec.name]:
             name = f"{spec.name}:chosen"

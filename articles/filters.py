@@ -235,7 +235,8 @@ class QuoteFilterSet(ArchiveFilterSet):
         empty_label="Any",
         widget=FastSelect,
         queryset=Outlet.objects.all(),
-        field_name="article__outlet",
+        # The article's outlet as copied onto each quote (Quote.article_outlet, migration 0010).
+        field_name="article_outlet",
         to_field_name="slug",
         label="Outlet",
         error_messages=_unknown("outlet", "tass"),

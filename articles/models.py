@@ -313,6 +313,19 @@ class Quote(models.Model):
         # constraint of its own SQLite can also drop the column in place when 0009 is reversed.
         db_constraint=False,
     )
+    # The article's outlet, copied the same way (migration 0010): the outlet facet groups the
+    # quote row instead of joining every matching quote's article, and the list by outlet walks
+    # its own (outlet, date) index.
+    article_outlet = models.ForeignKey(
+        Outlet,
+        on_delete=models.DO_NOTHING,  # an outlet with articles is protected through them
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=False,  # quote_outlet_date_idx starts with it
+        db_constraint=False,
+    )
     # Quote text, speaker names and headline, weighted A-C (the body is searched through
     # Article.search_vector); kept by triggers because a generated column cannot read other
     # tables. Migrations 0003-0004, articles/search.py.
@@ -339,6 +352,7 @@ class Quote(models.Model):
             models.Index(fields=["kind", "said_on", "id"], name="quote_kind_date_idx"),
             models.Index(fields=["event_format", "said_on", "id"], name="quote_format_date_idx"),
             models.Index(fields=["speaker_party", "said_on", "id"], name="quote_party_date_idx"),
+            models.Index(fields=["article_outlet", "said_on", "id"], name="quote_outlet_date_idx"),
         ]
 
     def __str__(self):

@@ -129,3 +129,18 @@ def test_the_list_by_party_walks_its_own_party_and_date_index(corpus, client):
     plan = explain(rows_query(page_queries(client, f"/quotes/?party={party.slug}")))
 
     assert re.search(r"Index Scan( Backward)? using quote_party_date_idx", plan), plan
+
+
+def test_the_list_by_outlet_walks_its_own_index_and_its_facet_reads_no_article(corpus, client):
+    from articles.models import Outlet
+
+    outlet = Outlet.objects.order_by("slug").first()
+    queries = page_queries(client, f"/quotes/?outlet={outlet.slug}&kind=direct")
+    plan = explain(rows_query(page_queries(client, f"/quotes/?outlet={outlet.slug}")))
+
+    # The article's outlet is on the quote row (migration 0010).
+    assert re.search(r"Index Scan( Backward)? using quote_outlet_date_idx", plan), plan
+    # The facet's two queries (the chosen outlet's count, the other outlets') group the quote row.
+    facet = [sql for sql in queries if '"article_outlet_id" AS "article_outlet"' in sql]
+    assert len(facet) == 2, queries
+    assert not [sql for sql in facet if "articles_article" in sql], facet

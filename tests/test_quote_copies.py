@@ -1,8 +1,8 @@
-"""Quote.event_format and Quote.speaker_party: copies kept by triggers (migrations 0008-0009).
+"""Quote.event_format, speaker_party and article_outlet: copies kept by triggers (0008-0010).
 
-Each copy must equal the event's format (the speaker's party) after every kind of write, or the
-lists by format and party would show the wrong statements; these writes go through the ORM,
-querysets and raw SQL alike.
+Each copy must equal the event's format (the speaker's party, the article's outlet) after every
+kind of write, or the lists by format, party and outlet would show the wrong statements; these
+writes go through the ORM, querysets and raw SQL alike.
 """
 
 import datetime
@@ -11,15 +11,21 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from articles.models import Article, Event, Party, Quote, Speaker
+from articles.models import Article, Event, Outlet, Party, Quote, Speaker
 
 
 def mismatches() -> list:
-    """Quotes whose copies differ from their event's format or their speaker's party."""
+    """Quotes whose copies differ from their event's format, speaker's party, article's outlet."""
     rows = Quote.objects.values_list(
-        "pk", "event_format", "event__format", "speaker_party", "speaker__party"
+        "pk",
+        "event_format",
+        "event__format",
+        "speaker_party",
+        "speaker__party",
+        "article_outlet",
+        "article__outlet",
     )
-    return [row for row in rows if row[1] != row[2] or row[3] != row[4]]
+    return [row for row in rows if row[1] != row[2] or row[3] != row[4] or row[5] != row[6]]
 
 
 def test_the_loaded_archive_has_every_format_copied(archive):
@@ -44,6 +50,8 @@ def test_a_new_quote_takes_its_events_format(archive):
     )
     assert Quote.objects.get(pk=quote.pk).event_format == "nato-russia-council"
     assert Quote.objects.get(pk=quote.pk).speaker_party == Party.objects.get(slug="russia")
+    assert article.outlet_id is not None
+    assert Quote.objects.get(pk=quote.pk).article_outlet_id == article.outlet_id
 
 
 def test_changing_an_events_format_changes_its_quotes(archive):
@@ -133,6 +141,49 @@ def test_the_list_by_party_shows_exactly_its_speakers_quotes(archive, client):
     assert [q.pk for q in response.context["page"].rows] == expected
 
 
+def test_the_loaded_archive_has_every_outlet_copied(archive):
+    assert Quote.objects.filter(article_outlet__isnull=False).count() == (
+        Quote.objects.filter(article__outlet__isnull=False).count()
+    )
+    assert Quote.objects.filter(article_outlet__isnull=False).exists()
+    assert mismatches() == []
+
+
+def test_changing_an_articles_outlet_or_a_quotes_article_follows(archive):
+    article = Article.objects.filter(outlet__isnull=False, quotes__isnull=False).first()
+    quotes = set(article.quotes.values_list("pk", flat=True))
+    other = Outlet.objects.exclude(pk=article.outlet_id).first()
+    article.outlet = other
+    article.save()
+    assert (
+        set(
+            Quote.objects.filter(article_outlet=other, article=article).values_list("pk", flat=True)
+        )
+        == quotes
+    )
+    # A direct write to the copy is overwritten; an article losing its outlet clears its quotes'.
+    moved = Quote.objects.get(pk=min(quotes))
+    elsewhere = Article.objects.exclude(outlet=other).exclude(outlet__isnull=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE articles_quote SET article_outlet_id = NULL WHERE id = %s", [moved.pk]
+        )
+    assert Quote.objects.get(pk=moved.pk).article_outlet == other
+    Article.objects.filter(pk=elsewhere.pk).update(outlet=None)
+    assert not Quote.objects.filter(article=elsewhere, article_outlet__isnull=False).exists()
+    assert mismatches() == []
+
+
+def test_the_list_by_outlet_shows_exactly_its_articles_quotes(archive, client):
+    outlet = Outlet.objects.filter(articles__quotes__isnull=False).first()
+    response = client.get(f"/quotes/?outlet={outlet.slug}")
+    expected = list(
+        Quote.objects.filter(article__outlet=outlet).newest_first().values_list("pk", flat=True)
+    )
+    assert len(expected) > 3
+    assert [q.pk for q in response.context["page"].rows] == expected[:20]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_copying_migrations_reverse_and_apply_again():
     # On SQLite a constrained foreign key cannot be dropped in place, and rebuilding the quote
@@ -148,7 +199,7 @@ def test_the_copying_migrations_reverse_and_apply_again():
             connection.cursor(), "articles_quote"
         )
     }
-    assert not {"event_format", "speaker_party_id"} & columns
+    assert not {"event_format", "speaker_party_id", "article_outlet_id"} & columns
     executor = MigrationExecutor(connection)
     executor.migrate(leaves)
     call_command("loaddata", "archive", verbosity=0)
