@@ -12,6 +12,12 @@ on the same code:
 
 It reads the cases of the last `bench/run.py` (bench/out/cases-pg.json) and serves the
 PostgreSQL benchmark database (`parley_bench`), both left by that run.
+
+A cold case ("search new mid word") must not ask a word twice: its kept values would answer
+the second time. Each of its loads gets its own words, every 2 x rounds-th of a list of
+unasked ones, so that both sides meet words of the same spread of frequencies, and what
+earlier runs kept is dropped first (`count_facets --clear`, which counts the common lists
+again).
 """
 
 from __future__ import annotations
@@ -75,6 +81,23 @@ def wait_ready(port: int, timeout: float = 60) -> None:
     raise SystemExit(f"no answer on port {port} within {timeout:.0f} s")
 
 
+COLD_FROM = 2_000  # vocabulary rank: past the words bench/run.py's cold case asks (1,600 on)
+COLD_PER_LOAD = 300  # more words than a load of a few seconds asks for
+
+
+def cold_loads(database_url: str, loads: int) -> list[list[str]]:
+    """``loads`` disjoint lists of search URLs of unasked mid-frequency words."""
+    os.environ["DATABASE_URL"] = database_url
+    import probe  # sets Django up on that database
+
+    words = probe.content_words(COLD_FROM, loads * COLD_PER_LOAD)
+    subprocess.run(
+        [sys.executable, "manage.py", "count_facets", "--clear", "-v0"],
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url}, check=True,
+    )  # fmt: skip
+    return [[probe.quotes_url(q=word) for word in words[k::loads]] for k in range(loads)]
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if not CASES.exists():
@@ -88,6 +111,8 @@ def main(argv=None) -> int:
     if unknown:
         raise SystemExit(f"unknown cases {unknown}; known: {sorted(cases)}")
     loader = loadgen.available_loader("auto")
+    cold = [name for name in names if cases[name].get("cold")]
+    fresh = iter(cold_loads(args.database_url, args.rounds * 2 * len(cold)) if cold else [])
     with tempfile.TemporaryDirectory(prefix="parley-ab-") as tmp:
         before_root = Path(tmp) / "before"
         subprocess.run(
@@ -109,13 +134,15 @@ def main(argv=None) -> int:
             figures = {(label, name): [] for label in processes for name in names}
             for _, port in processes.values():  # each case's first visits, before timing
                 for name in names:
-                    loadgen.check(port, cases[name]["paths"])
+                    if name not in cold:
+                        loadgen.check(port, cases[name]["paths"])
             for round_ in range(args.rounds):
                 order = ["before", "after"] if round_ % 2 == 0 else ["after", "before"]
                 for name in names:
                     for label in order:
+                        paths = next(fresh) if name in cold else cases[name]["paths"]
                         result = loadgen.run(
-                            processes[label][1], cases[name]["paths"], seconds=args.seconds,
+                            processes[label][1], paths, seconds=args.seconds,
                             connections=args.connections, loader=loader,
                         )  # fmt: skip
                         figures[(label, name)].append((result.p50, result.p95))
