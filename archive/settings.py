@@ -200,9 +200,6 @@ STORAGES = {
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
-# Opt in now to the Django 6 default so admin URL fields assume https.
-FORMS_URLFIELD_ASSUME_HTTPS = True
-
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:

@@ -7,6 +7,7 @@ saving a correction marks the record reviewed, so a later re-ingest never overwr
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -46,6 +47,10 @@ class ReviewMixin:
 
 class PublicPageMixin:
     """Adds a "View on site" column linking to the record's public page."""
+
+    # A URL typed without a scheme is taken as https (Django 6's default, asked for here
+    # rather than through the deprecated FORMS_URLFIELD_ASSUME_HTTPS setting).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="Public page")
     def public_link(self, obj):

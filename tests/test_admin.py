@@ -71,3 +71,16 @@ def test_date_hierarchy_on_quotes(editor):
     assert response.status_code == HTTPStatus.OK
     assert response.context["cl"].result_count == Quote.objects.filter(said_on__year=2021).count()
     assert response.context["cl"].result_count == 32
+
+
+@pytest.mark.parametrize(("model", "field"), [("outlet", "url"), ("article", "source_url")])
+def test_a_url_typed_without_a_scheme_is_taken_as_https(editor, model, field):
+    response = editor.get(reverse(f"admin:articles_{model}_add"))
+    form_field = response.context["adminform"].form.fields[field]
+    assert form_field.clean("tass.com/politics/1") == "https://tass.com/politics/1"
+
+
+def test_the_upload_forms_source_url_is_taken_as_https():
+    from articles.ingestion.upload import UploadForm
+
+    assert UploadForm.base_fields["url"].clean("rt.com/news/1") == "https://rt.com/news/1"

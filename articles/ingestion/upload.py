@@ -34,7 +34,7 @@ class UploadForm(forms.Form):
         help_text="Plain text (.txt, UTF-8) or saved web pages (.html); several at once."
     )
     outlet = forms.CharField(required=False, help_text="Instead of the outlet detected.")
-    url = forms.URLField(required=False, label="Source URL")
+    url = forms.URLField(required=False, label="Source URL", assume_scheme="https")
     published = forms.DateField(
         required=False, help_text="YYYY-MM-DD; instead of the date detected."
     )
