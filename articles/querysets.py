@@ -73,6 +73,8 @@ class ArchiveQuerySet(models.QuerySet):
     """
 
     _joined_as_written = False
+    # Flags a clone keeps (Django's _clone copies only the query and its own attributes).
+    _kept_flags = ("_joined_as_written",)
 
     def joined_as_written(self, on: bool = True):
         clone = self._chain()
@@ -81,7 +83,8 @@ class ArchiveQuerySet(models.QuerySet):
 
     def _clone(self):
         clone = super()._clone()
-        clone._joined_as_written = self._joined_as_written
+        for flag in self._kept_flags:
+            setattr(clone, flag, getattr(self, flag))
         return clone
 
     def _fetch_all(self):
@@ -169,6 +172,7 @@ class ArticleQuerySet(ArchiveQuerySet):
 
 class QuoteQuerySet(ArchiveQuerySet):
     _with_dimensions = False
+    _kept_flags = (*ArchiveQuerySet._kept_flags, "_with_dimensions")
 
     def with_relations(self):
         """Everything a quote row displays, joined in the same query, in the order written."""
@@ -197,11 +201,6 @@ class QuoteQuerySet(ArchiveQuerySet):
         return self.with_relations().defer(
             "search_vector", "article__body", "article__raw_text", "article__search_vector"
         )
-
-    def _clone(self):
-        clone = super()._clone()
-        clone._with_dimensions = self._with_dimensions
-        return clone
 
     def _fetch_all(self):
         fetched = self._result_cache is None
