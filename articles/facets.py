@@ -2,7 +2,10 @@
 
 A facet counts, for each option, the statements that option would give with all the *other*
 current filters applied (its own filter left out), so a reader sees what choosing it would give,
-not only the option already chosen. One grouped query per facet, whatever the number of rows.
+not only the option already chosen. Facets that count the same rows share one query, whatever
+the number of rows: every facet whose own filter is unused counts the page's own set, so a page
+sends one grouping query for those, plus, per chosen filter, one for its facet's largest groups
+and one for its chosen options. Each facet's counts are still cached on their own.
 
 Each facet groups on a column of the quote row itself (``speaker_id``, ``event_id``, ``kind``,
 and the copies ``event_format``, ``speaker_party_id`` and ``article_outlet_id``), and joins
@@ -19,10 +22,11 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Count
 from django.http import QueryDict
 
-from articles.facet_counts import count_rows, within_budget  # noqa: F401 (API here)
+from articles.facet_counts import Together, count_rows, within_budget  # noqa: F401 (API here)
 from articles.models import Event, NegotiationFormat, Outlet, Party, Quote, Speaker
 
 FACET_LIMIT = 20
@@ -72,6 +76,7 @@ QUOTE_FACETS = [
     FacetSpec("outlet", "article_outlet", Outlet),
     FacetSpec("kind", "kind", choices=Quote.Kind),
 ]
+SPECS = {spec.name: spec for spec in QUOTE_FACETS}
 LABEL_COLUMNS = {Party: ("slug", "short_name", "name")}
 
 
@@ -91,17 +96,60 @@ def _slug(value) -> str:
     return getattr(value, "slug", value)
 
 
-def _count_sql(spec: FacetSpec, qs, limit: int) -> tuple[str, tuple]:
-    """The ``limit`` largest groups of ``qs`` as rows (value, count, [slug, names])."""
-    grouped = (
-        qs.order_by()
-        .filter(**{f"{spec.group}__isnull": False})
-        .values(spec.group)
+def _groups_sql(specs: list[FacetSpec], qs, limit: int) -> tuple[str, tuple]:
+    """The ``limit`` largest groups of each facet of ``specs``, in one pass over ``qs``'s rows.
+
+    Rows are (facet name, grouped value as text, count, up to three label columns); ``_split``
+    gives each facet its own rows. PostgreSQL counts every facet in one scan (GROUPING SETS);
+    SQLite, which has none, reads the rows once into a materialized CTE and groups that.
+    """
+    columns = [f"c{i}" for i in range(len(specs))]
+    inner, params = qs.order_by().values(*[spec.group for spec in specs]).query.sql_with_params()
+    listed = ", ".join(columns)
+    if connections[qs.db].vendor == "postgresql":
+        sets = ", ".join(f"({c})" for c in columns)
+        ctes = [
+            f"m({listed}) AS ({inner})",
+            f"c({listed}, n) AS (SELECT {listed}, COUNT(*) FROM m GROUP BY GROUPING SETS ({sets}))",
+        ]
+
+        def grouped(c):
+            # In each set the other columns are NULL, so a non-NULL value is of this set.
+            return f"SELECT {c}, n FROM c WHERE {c} IS NOT NULL"
+    else:
+        ctes = [f"m({listed}) AS MATERIALIZED ({inner})"]
+
+        def grouped(c):
+            return f"SELECT {c}, COUNT(*) FROM m WHERE {c} IS NOT NULL GROUP BY {c}"
+
+    parts = []
+    for i, spec in enumerate(specs):
         # COUNT(*), not COUNT(DISTINCT): no filter joins a to-many relation, so no row repeats.
-        .annotate(n=Count("pk"))
-        .order_by("-n", spec.group)[:limit]
-    )
-    return _labelled(spec, grouped)
+        ctes.append(f"g{i}(k, n) AS ({grouped(columns[i])} ORDER BY 2 DESC, 1 LIMIT {limit:d})")
+        names, join = ", NULL, NULL, NULL", ""
+        if spec.labels is not None:
+            meta = spec.labels._meta
+            labels = LABEL_COLUMNS.get(spec.labels, ("slug", "name"))
+            names = "".join(f', l{i}."{meta.get_field(c).column}"' for c in labels)
+            names += ", NULL" * (3 - len(labels))
+            join = f' JOIN "{meta.db_table}" l{i} ON l{i}."{meta.pk.column}" = g{i}.k'
+        # The label table joins the kept groups only.
+        parts.append(f"SELECT %s, CAST(g{i}.k AS text), g{i}.n{names} FROM g{i}{join}")
+    sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(parts)
+    return sql, (*params, *[spec.name for spec in specs])
+
+
+def _split(rows: list[tuple]) -> dict:
+    """{facet name: [(value, count, *labels)]} of ``_groups_sql``'s rows, values typed back."""
+    by_name: dict = {}
+    for name, value, count, *labels in rows:
+        spec = SPECS[name]
+        if spec.labels is None:
+            by_name.setdefault(name, []).append((value, count))
+        else:
+            width = len(LABEL_COLUMNS.get(spec.labels, ("slug", "name")))
+            by_name.setdefault(name, []).append((int(value), count, *labels[:width]))
+    return by_name
 
 
 def _chosen_sql(spec: FacetSpec, qs, keys: list) -> tuple[str, tuple]:
@@ -177,6 +225,18 @@ def _lazy(build, spec, others, arg):
     return sql
 
 
+def _together(specs: list[FacetSpec], others, limit: int) -> Together:
+    """The largest groups of facets that count the same rows, in one query for those asked."""
+
+    def build(names):
+        try:
+            return _groups_sql([spec for spec in specs if spec.name in names], others(), limit)
+        except EmptyResultSet:
+            return None
+
+    return Together(build, _split)
+
+
 def _options(spec: FacetSpec, rows, selected: list) -> list[Option]:
     chosen = {_key(v) for v in selected}
     return [spec.option(k, tuple(labels) or None, n, k in chosen) for k, n, *labels in rows]
@@ -195,9 +255,11 @@ def quote_facets(
     # without building its SQL.
     scope = _scope(filterset, base_queryset)
     queries, keys = {}, {}
+    shared: dict[str, tuple] = {}  # facets' set of rows (text) -> (its queryset, their specs)
     # Cheapest first, so that a costly facet cannot spend the budget of the cheap ones: the
     # chosen options' counts (an index lookup each), then facets whose own filter is not in use
-    # (they count the page's own set, the smallest). Every facet groups the quote row alone.
+    # (they count the page's own set, the smallest, all in one pass). Every facet groups the
+    # quote row alone.
     for spec in sorted(specs, key=lambda spec: bool(selected[spec.name])):
         others = scope(exclude=spec.name)
         if selected[spec.name]:
@@ -205,8 +267,12 @@ def quote_facets(
             chosen_keys = sorted(_key(v) for v in selected[spec.name])
             queries = {name: _lazy(_chosen_sql, spec, others.qs, chosen_keys), **queries}
             keys = {name: f"{others.text}\n{name}\n{chosen_keys!r}", **keys}
-        queries[spec.name] = _lazy(_count_sql, spec, others.qs, limit)
+        shared.setdefault(others.text, (others.qs, []))[1].append(spec)
+        queries[spec.name] = None  # its place in the order; its query is its set's, below
         keys[spec.name] = f"{others.text}\n{spec.name}\n{limit}"
+    for qs, group in shared.values():
+        together = _together(group, qs, limit)
+        queries.update({spec.name: together for spec in group})
     counts = count_rows(base_queryset.db, queries, budget_ms=budget_ms, keys=keys)
     facets = []
     for spec in specs:
