@@ -151,7 +151,7 @@ elif _cache.startswith(("redis://", "rediss://")):
 elif _cache.startswith("file:") and _cache[len("file:") :].strip():
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "articles.cache_backend.SometimesCulledFileCache",
             "LOCATION": str(Path(_cache[len("file:") :]).expanduser().resolve()),
             "OPTIONS": {"MAX_ENTRIES": 20_000, "CULL_FREQUENCY": 3},
         }

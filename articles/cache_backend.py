@@ -9,6 +9,11 @@ UPDATE`` of every key, committed once, and the table is counted for culling on o
 CULL_EVERY rather than on every one.
 
 Reads, ``add``, ``touch``, deletes and every other database keep Django's own code.
+
+``SometimesCulledFileCache`` is Django's file cache (PARLEY_CACHE=file:, SQLite served by
+several workers) with the same change to culling: Django's lists every file of the cache
+directory on every write to count them. At 3,000 files that took 4 ms a write, 32 of the 51 ms
+of a first search on SQLite at 100,000 quotes (cProfile, 40 new words).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from itertools import count
 from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache
+from django.core.cache.backends.filebased import FileBasedCache
 from django.db import DatabaseError, connections, router, transaction
 from django.utils.timezone import now as tz_now
 
@@ -87,3 +93,14 @@ class UpsertDatabaseCache(DatabaseCache):
         num = cursor.fetchone()[0]
         if num > self._max_entries:
             self._cull(db, cursor, tz_now().replace(microsecond=0), num)
+
+
+class SometimesCulledFileCache(FileBasedCache):
+    def __init__(self, dir, params):
+        super().__init__(dir, params)
+        self._writes = count()
+
+    def _cull(self):
+        # Django calls this before every write; it lists the whole directory to count it.
+        if next(self._writes) % CULL_EVERY == 0:
+            super()._cull()

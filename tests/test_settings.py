@@ -76,7 +76,7 @@ def test_a_file_cache_is_shared_through_a_directory(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "django.core.cache.backends.filebased.FileBasedCache",
+        "articles.cache_backend.SometimesCulledFileCache",
         str(tmp_path / "counts"),
     ]
 
