@@ -25,4 +25,3 @@ def test_the_directory_is_listed_and_culled_on_one_write_in_cull_every(tmp_path,
     kept = cache.get_many([f"k{i}" for i in range(10)])
     assert len(kept) == 9 and {f"k{i}" for i in range(5, 10)} <= set(kept)
     assert all(kept[key] == int(key[1:]) for key in kept)
-
