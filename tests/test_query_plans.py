@@ -144,3 +144,15 @@ def test_the_list_by_outlet_walks_its_own_index_and_its_facet_reads_no_article(c
     facet = [sql for sql in queries if '"article_outlet_id" AS "article_outlet"' in sql]
     assert len(facet) == 2, queries
     assert not [sql for sql in facet if "articles_article" in sql], facet
+
+
+def test_a_searchs_facets_read_its_matches_once(corpus, client):
+    queries = page_queries(client, f"/quotes/?q={a_rare_word()}")
+
+    # Every facet whose filter is unused is counted in one query: one scan of the matches,
+    # found through the GIN index, grouped six ways.
+    (facets,) = [sql for sql in queries if "GROUPING SETS" in sql]
+    plan = explain(facets)
+    assert len(re.findall(r"Scan on articles_quote\b", plan)) == 1, plan
+    assert "Bitmap Index Scan on quote_search_vector_gin" in plan, plan
+    assert len(re.findall(r"(?:Hash|Group) Key: articles_quote\.", plan)) == 6, plan
