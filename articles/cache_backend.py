@@ -12,8 +12,8 @@ Reads, ``add``, ``touch``, deletes and every other database keep Django's own co
 
 ``SometimesCulledFileCache`` is Django's file cache (PARLEY_CACHE=file:, SQLite served by
 several workers) with the same change to culling: Django's lists every file of the cache
-directory on every write to count them. At 3,000 files that took 4 ms a write, 32 of the 51 ms
-of a first search on SQLite at 100,000 quotes (cProfile, 40 new words).
+directory on every write to count them. At 3,000 files that took 4 ms a write: a first search on
+SQLite at 100,000 quotes took 51.4 ms p50 with it and 21.7 without (60 new words, in-process).
 """
 
 from __future__ import annotations
