@@ -61,6 +61,11 @@ class FacetSpec:
     multiple: bool = False
     choices: type | None = None  # the TextChoices labelling a grouped value
 
+    @property
+    def label_columns(self) -> tuple[str, ...]:
+        """The columns of ``labels`` that name a grouped id: its slug, then its names."""
+        return LABEL_COLUMNS.get(self.labels, ("slug", "name"))
+
     def option(self, key, label_row: tuple | None, count, selected) -> Option:
         if self.labels is None:
             return Option(key, self.choices(key).label, count, selected)
@@ -129,7 +134,7 @@ def _groups_sql(specs: list[FacetSpec], qs, limit: int) -> tuple[str, tuple]:
         names, join = ", NULL, NULL, NULL", ""
         if spec.labels is not None:
             meta = spec.labels._meta
-            labels = LABEL_COLUMNS.get(spec.labels, ("slug", "name"))
+            labels = spec.label_columns
             names = "".join(f', l{i}."{meta.get_field(c).column}"' for c in labels)
             names += ", NULL" * (3 - len(labels))
             join = f' JOIN "{meta.db_table}" l{i} ON l{i}."{meta.pk.column}" = g{i}.k'
@@ -147,7 +152,7 @@ def _split(rows: list[tuple]) -> dict:
         if spec.labels is None:
             by_name.setdefault(name, []).append((value, count))
         else:
-            width = len(LABEL_COLUMNS.get(spec.labels, ("slug", "name")))
+            width = len(spec.label_columns)
             by_name.setdefault(name, []).append((int(value), count, *labels[:width]))
     return by_name
 
@@ -174,7 +179,7 @@ def _labelled(spec: FacetSpec, grouped) -> tuple[str, tuple]:
     join = ""
     if spec.labels is not None:
         meta = spec.labels._meta
-        columns = LABEL_COLUMNS.get(spec.labels, ("slug", "name"))
+        columns = spec.label_columns
         names = "".join(f', l."{meta.get_field(c).column}"' for c in columns)
         join = f' JOIN "{meta.db_table}" l ON l."{meta.pk.column}" = g.k'
     # The label table joins the kept groups only (a CTE column list works on both databases).
