@@ -117,7 +117,14 @@ def _tasks(queries: dict, names: list[str]) -> list[tuple[str, _Task]]:
     return tasks
 
 
-def count_rows(alias: str, queries: dict, *, budget_ms: float, keys: dict | None = None) -> Counted:
+def count_rows(
+    alias: str,
+    queries: dict,
+    *,
+    budget_ms: float,
+    keys: dict | None = None,
+    defer: frozenset = frozenset(),
+) -> Counted:
     """{name: rows} of ``queries`` that are cached or finish within ``budget_ms``.
 
     A query is ``(sql, params)``, or a function that builds it (or returns None for a query that
@@ -125,6 +132,9 @@ def count_rows(alias: str, queries: dict, *, budget_ms: float, keys: dict | None
     identifies the query}) a cached count is found without building its SQL, which for a page's
     seven facet queries took longer than reading their counts. Each name is cached on its own,
     so a Together's names are found again by pages that count them apart or with others.
+
+    Names in ``defer`` that are not cached are not tried within the budget where a background
+    count will count them: the caller knows they cannot finish in it (facets.quote_facets).
     """
     version = archive_version(alias)
     if keys is None:
@@ -154,8 +164,11 @@ def count_rows(alias: str, queries: dict, *, budget_ms: float, keys: dict | None
         ],
     )
     cancelled: list = []
+    now = todo
+    if background and version:
+        now = [(label, task) for label, task in todo if not set(task.names) <= defer]
     done = within_budget(
-        alias, todo, lambda task: task.rows(alias), budget_ms=budget_ms, cancelled=cancelled
+        alias, now, lambda task: task.rows(alias), budget_ms=budget_ms, cancelled=cancelled
     )
     finished = {name: rows for found in done.values() for name, rows in found.items()}
     counted.rows.update(finished)
@@ -182,14 +195,24 @@ def _background(alias: str) -> bool:
     )
 
 
-def remembered(alias: str, sql_params: tuple) -> list[tuple]:
+def remembered(alias: str, sql_params: tuple, *, scan: str | None = None) -> list[tuple]:
     """The rows of a query, kept in the cache under the archive's version like the counts.
 
     For result lists a page must show whatever they cost (a search's best ids, its capped
     count): the first visit runs the query, every later one, and every other page of the same
     search, reads it until a write changes the version. Solr's queryResultCache does the same.
+    With ``scan`` (the name of the rows the query reads all of), a query that runs notes how
+    long it took under that name for the rest of the request (``scan_ms``).
     """
-    return kept(alias, _material(sql_params), lambda: _fetch(alias, sql_params))
+
+    def fetch():
+        started = time.monotonic()
+        rows = _fetch(alias, sql_params)
+        if scan is not None:
+            note_scan(scan, (time.monotonic() - started) * 1000)
+        return rows
+
+    return kept(alias, _material(sql_params), fetch)
 
 
 def kept(alias: str, name: str, compute: Callable[[], Any]) -> Any:
@@ -257,6 +280,8 @@ def _fetch(alias: str, query) -> list[tuple]:
 # Each database's version token, read once per read-only request (one_version_per_request):
 # a search page asked for it three times (ranked ids, the article tier, the facets).
 _versions: ContextVar[dict | None] = ContextVar("parley_archive_versions", default=None)
+# How long reading all of a set of rows took earlier in the request ({name: ms}, note_scan).
+_scans: ContextVar[dict | None] = ContextVar("parley_scans", default=None)
 
 
 @contextmanager
@@ -267,11 +292,28 @@ def one_version_per_request():
     inside would change the token while this kept the old one. Threads started inside (the
     background counts) do not see it: they start in a context of their own.
     """
-    reset = _versions.set({})
+    reset, reset_scans = _versions.set({}), _scans.set({})
     try:
         yield
     finally:
         _versions.reset(reset)
+        _scans.reset(reset_scans)
+
+
+def note_scan(name: str, ms: float) -> None:
+    """Note that reading every row of the set ``name`` (facets.rows_key) took ``ms`` just now.
+
+    Only within a request (one_version_per_request); elsewhere nothing is noted.
+    """
+    scans = _scans.get()
+    if scans is not None:
+        scans[name] = max(ms, scans.get(name, 0.0))
+
+
+def scan_ms(name: str) -> float | None:
+    """How long reading every row of the set ``name`` took earlier in this request, if known."""
+    scans = _scans.get()
+    return None if scans is None else scans.get(name)
 
 
 def archive_version(alias: str) -> str | None:

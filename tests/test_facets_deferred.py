@@ -1,0 +1,117 @@
+"""Facets that the ranking's own time says cannot fit the budget are not tried on the page.
+
+Ranking a search reads every match, and so does grouping the same matches for the facets of
+the unused filters, which takes longer (articles/facets.py, GROUPING_PER_SCAN). When the
+ranking alone took the budget, those facets go straight to the background count instead of
+spending the budget first (facet_counts.count_rows, ``defer``).
+"""
+
+import time
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles import facet_counts, facets, search
+from articles.filters import RESULT_CAP
+from articles.models import Quote
+from tests.budgets import generous_budgets  # noqa: F401  (autouse: pinned counts)
+from tests.caches import clear_caches
+from tests.test_facets_together import counts, expected, facet_queries
+
+SEARCH = "/quotes/?q=guarantees"
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="Background counts: PostgreSQL only"
+)
+
+
+@pytest.fixture
+def slow_ranking(monkeypatch):
+    """Every ranking of a search's best ids takes at least ``seconds`` (40 ms unless set)."""
+    fetch = facet_counts._fetch
+    slow = {"seconds": 0.04, "rankings": 0}
+
+    def ranking_is_slow(alias, query):
+        sql = facet_counts._sql(query)
+        if sql and "ORDER BY" in sql[0] and sql[0].endswith(f"LIMIT {RESULT_CAP + 1}"):
+            slow["rankings"] += 1
+            time.sleep(slow["seconds"])
+        return fetch(alias, query)
+
+    monkeypatch.setattr(facet_counts, "_fetch", ranking_is_slow)
+    return slow
+
+
+@pytest.fixture
+def committed_archive(transactional_db):
+    """Committed, so that the background count's own connection sees it."""
+    call_command("loaddata", "archive", verbosity=0)
+    clear_caches()
+    yield
+    clear_caches()
+
+
+def _matches():
+    return list(search.search_quotes(Quote.objects.all(), "guarantees"))
+
+
+@postgresql_only
+def test_a_ranking_past_the_budget_sends_the_facets_to_the_background(
+    committed_archive, client, monkeypatch, slow_ranking
+):
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 25)
+    monkeypatch.setattr(facet_counts, "BACKGROUND_COUNTS", True)
+    with CaptureQueriesContext(connection) as captured:
+        first = client.get(SEARCH)
+    assert slow_ranking["rankings"] == 1
+    assert facet_queries(captured) == []  # not tried: the ranking alone took the budget
+    assert all(f.timed_out and f.counting_later for f in first.context["facets"])
+    assert "they are being counted" in first.text
+    assert [q.pk for q in first.context["page"].rows][:3] == [q.pk for q in _ranked()][:3]
+    for thread in list(facet_counts._threads):
+        thread.join(10)
+    second = client.get(SEARCH)
+    assert slow_ranking["rankings"] == 1  # the ranked ids are kept: nothing noted this time
+    assert not any(f.timed_out for f in second.context["facets"])
+    for name in ("speaker", "party", "outlet", "kind"):
+        assert counts(second, name) == expected(_matches(), name), name
+
+
+def test_a_ranking_inside_the_budget_leaves_the_facets_counted_on_the_page(
+    archive, client, slow_ranking
+):
+    # 40 ms of ranking against the tests' 10 s budget: counting may fit, so it is tried.
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(SEARCH)
+    assert slow_ranking["rankings"] == 1
+    assert len(facet_queries(captured)) == 1
+    assert counts(page, "outlet") == expected(_matches(), "outlet")
+
+
+def test_without_a_background_count_a_slow_ranking_still_lets_the_facets_try(
+    archive, client, monkeypatch, slow_ranking
+):
+    # Inside the test's transaction (and on SQLite) nothing counts later: left out now, the
+    # facets would never be counted, so they still get their budget.
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 25)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(SEARCH)
+    assert slow_ranking["rankings"] == 1
+    assert len(facet_queries(captured)) == 1
+    assert counts(page, "kind") == expected(_matches(), "kind")
+
+
+def test_scan_times_are_noted_within_a_request_only():
+    facet_counts.note_scan("rows", 30.0)
+    assert facet_counts.scan_ms("rows") is None
+    with facet_counts.one_version_per_request():
+        facet_counts.note_scan("rows", 30.0)
+        facet_counts.note_scan("rows", 12.0)  # the longest read of the same rows is kept
+        assert facet_counts.scan_ms("rows") == 30.0
+        assert facet_counts.scan_ms("other rows") is None
+    assert facet_counts.scan_ms("rows") is None
+
+
+def _ranked():
+    return search.search_quotes(Quote.objects.all(), "guarantees").order_by("-rank", "-pk")
