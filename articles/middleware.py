@@ -6,7 +6,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def archive_version_once(get_response):
-    """Read-only requests read each database's archive version token once.
+    """Read-only requests read each database's archive version token once, and write what
+    they kept to the shared cache once, when the page is built.
 
     Facet counts, a search's ranked ids and a page's side lists are all cached under that
     token; each asked the database for it (about 0.25 ms a round trip). Pages served to safe
