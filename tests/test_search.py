@@ -9,7 +9,7 @@ Quote ids are the fixture's (fixtures/archive.json).
 import pytest
 from django.db import connection
 
-from articles import search
+from articles import facet_counts, search
 from articles.models import Article, Quote, Speaker, SpeakerAlias
 from tests.budgets import generous_budgets  # noqa: F401  (autouse: pinned counts)
 
@@ -424,6 +424,33 @@ def test_the_article_tier_found_once_is_kept_for_the_next_search(archive, monkey
     # A write moves the archive's version: the kept list is not served for the new rows.
     Quote.objects.filter(pk=26).update(note="edited")
     assert search.article_tier_for(Quote.objects.all(), "legally binding").left_out == "slow"
+    clear_caches()
+
+
+@pytest.mark.parametrize("base", ["all", "lavrov"])
+def test_the_article_tier_kept_is_found_without_building_its_search(archive, monkeypatch, base):
+    from tests.caches import clear_caches
+
+    clear_caches()
+    quotes = Quote.objects.all()
+    if base == "lavrov":
+        quotes = quotes.filter(speaker__slug="sergey-lavrov")
+    built = []
+    search_quotes = search.search_quotes
+    monkeypatch.setattr(
+        search, "search_quotes", lambda *a, **k: built.append(a[1]) or search_quotes(*a, **k)
+    )
+    with facet_counts.one_version_per_request():
+        first = search.article_tier_for(quotes, "legally binding")
+    assert built == ["legally binding"]
+    with facet_counts.one_version_per_request():
+        assert search.article_tier_for(quotes, "legally binding") == first
+    assert built == ["legally binding"]  # named by the base and the words: no SQL to build
+    # Another base is another count: everyone's matches are not Lavrov's.
+    other = Quote.objects.exclude(speaker__slug="sergey-lavrov")
+    with facet_counts.one_version_per_request():
+        search.article_tier_for(quotes if base == "all" else other, "legally binding")
+    assert len(built) == (1 if base == "all" else 2)
     clear_caches()
 
 
