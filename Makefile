@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install setup lint format fixtures bench bench-smoke clean
+.PHONY: run test install setup lint format fixtures bench bench-smoke clean \
+	bench-postgres-memory bench-postgres-defaults
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,3 +48,12 @@ bench: install
 
 bench-smoke: install
 	$(PY) bench/run.py --smoke
+
+# The local PostgreSQL server with a production server's memory (25 % of RAM in huge pages,
+# the benchmark's tables prewarmed), and back to the distribution's defaults: needs root and
+# restarts the server. bench/postgres_memory.py says why; reset when done.
+bench-postgres-memory: install
+	$(PY) bench/postgres_memory.py apply
+
+bench-postgres-defaults: install
+	$(PY) bench/postgres_memory.py reset

@@ -29,6 +29,7 @@ from urllib.request import urlopen
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import loadgen  # noqa: E402
+import postgres_memory  # noqa: E402
 import prepare  # noqa: E402
 import report  # noqa: E402
 import servers  # noqa: E402
@@ -261,7 +262,8 @@ def main(argv=None) -> int:
     header = (
         f"`{command}` — {stamp}, {os.cpu_count()} cores, loader {args.loader}, "
         f"{args.connections} connections, {args.seconds:g} s per case, "
-        f"{servers.gunicorn_label(args.workers)}, total {time.perf_counter() - started:.0f} s"
+        f"{servers.gunicorn_label(args.workers)}, total {time.perf_counter() - started:.0f} s; "
+        f"{postgres_memory.describe(pg_url)}"
     )
     print("\n" + header + "\n\n" + text)
     if args.results:
