@@ -5,10 +5,10 @@ marks, capped counts. A search nobody has asked before writes about ten of them.
 ``DatabaseCache`` writes each key on its own: a COUNT(*) of the whole table, a transaction, a
 SELECT of the key, an INSERT or UPDATE and a commit. That was 18 ms of a 100 ms first search at
 1M quotes (cProfile, 12 new words). Here a ``set_many`` is one ``INSERT ... ON CONFLICT DO
-UPDATE`` of every key, committed once, and the table is counted for culling on one write in
-CULL_EVERY rather than on every one.
+UPDATE`` of every key, in no transaction of its own, and the table is counted for culling on
+one write in CULL_EVERY rather than on every one. ``add`` is one statement too.
 
-Reads, ``add``, ``touch``, deletes and every other database keep Django's own code.
+Reads, ``touch``, deletes and every other database keep Django's own code.
 
 ``SometimesCulledFileCache`` is Django's file cache (PARLEY_CACHE=file:, SQLite served by
 several workers) with the same change to culling: Django's lists every file of the cache
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import pickle
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import count
 
@@ -60,13 +61,7 @@ class UpsertDatabaseCache(DatabaseCache):
         table = connection.ops.quote_name(self._table)
         rows = ", ".join(["(%s, %s, %s)"] * len(keys))
         try:
-            # A savepoint only inside someone's transaction: alone, the statement is atomic.
-            with (
-                transaction.atomic(using=db, savepoint=connection.in_atomic_block),
-                connection.cursor() as cursor,
-            ):
-                if next(self._writes) % CULL_EVERY == 0:
-                    self._count_and_cull(db, cursor)
+            with self._writing(db) as cursor:
                 cursor.execute(
                     f"INSERT INTO {table} (cache_key, value, expires) VALUES {rows} "
                     "ON CONFLICT (cache_key) DO UPDATE "
@@ -77,6 +72,61 @@ class UpsertDatabaseCache(DatabaseCache):
             # As Django's cache: a write that fails is a miss later, never an error now.
             return list(data)
         return []
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        """Write ``key`` unless it holds a value not yet expired; whether it was written.
+
+        One statement, where Django's counted the table, then read, inserted and committed the
+        key in a transaction of its own: the mark of a background count (facet_counts) took
+        five round trips of a first search, the count growing with the table.
+        """
+        if self._vendor() != "postgresql":
+            return super().add(key, value, timeout, version)
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        table = connection.ops.quote_name(self._table)
+        adapt = connection.ops.adapt_datetimefield_value
+        pickled = pickle.dumps(value, self.pickle_protocol)
+        params = [
+            self.make_and_validate_key(key, version=version),
+            base64.b64encode(pickled).decode("latin1"),
+            adapt(self._expiry(timeout)),
+            adapt(tz_now().replace(microsecond=0)),
+        ]
+        try:
+            with self._writing(db) as cursor:
+                cursor.execute(
+                    f"INSERT INTO {table} (cache_key, value, expires) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (cache_key) DO UPDATE "
+                    "SET value = EXCLUDED.value, expires = EXCLUDED.expires "
+                    f"WHERE {table}.expires < %s RETURNING 1",
+                    params,
+                )
+                return cursor.fetchone() is not None
+        except DatabaseError:
+            return False
+
+    @contextmanager
+    def _writing(self, db):
+        """A cursor for one write, counting the table (and culling) on one write in CULL_EVERY.
+
+        A transaction only when counting, or a savepoint inside someone's transaction (a failed
+        write must leave it usable): alone, one statement is atomic, and BEGIN and COMMIT were
+        two more round trips per write.
+        """
+        connection = connections[db]
+        culling = next(self._writes) % CULL_EVERY == 0
+        if not (culling or connection.in_atomic_block):
+            with connection.cursor() as cursor:
+                yield cursor
+            return
+        with (
+            transaction.atomic(using=db, savepoint=connection.in_atomic_block),
+            connection.cursor() as cursor,
+        ):
+            if culling:
+                self._count_and_cull(db, cursor)
+            yield cursor
 
     def _vendor(self) -> str:
         return connections[router.db_for_write(self.cache_model_class)].vendor

@@ -36,6 +36,34 @@ def test_set_many_writes_every_key_in_one_statement():
     assert cache.get_many(["a", "b", "c", "d"]) == {"a": [1, 2], "b": {"x": 3}, "c": None}
 
 
+def test_outside_a_transaction_a_write_is_one_statement_with_no_transaction(
+    transactional_db,
+):
+    cache = fresh()
+    next(cache._writes)  # past the write that counts the table
+    with CaptureQueriesContext(connection) as queries:
+        assert cache.set_many({"a": 1, "b": 2}, 60) == []
+        assert cache.add("c", 3, 60) is True
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT", "INSERT"]
+    assert cache.get_many(["a", "b", "c"]) == {"a": 1, "b": 2, "c": 3}
+    cache.clear()
+
+
+def test_add_writes_only_a_key_missing_or_expired():
+    cache = fresh()
+    next(cache._writes)
+    assert cache.add("new", "first", 60) is True
+    assert cache.add("new", "second", 60) is False  # held and not expired: left as it is
+    assert cache.get("new") == "first"
+    cache.set("old", "stale", -1)  # already expired
+    assert cache.add("old", "fresh", 60) is True
+    assert cache.get("old") == "fresh"
+    with CaptureQueriesContext(connection) as queries:
+        cache.add("one", 1, 60)
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert [s for s in statements if s not in ("SAVEPOINT", "RELEASE")] == ["INSERT"]
+
+
 def test_a_key_written_again_takes_the_new_value_and_expiry():
     cache = fresh()
     cache.set("k", "old", 60)
