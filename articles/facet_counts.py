@@ -304,8 +304,9 @@ def one_version_per_request():
     Only for work that writes none of the archive's tables, such as a GET request: a write
     inside would change the token while this kept the old one. Threads started inside (the
     background counts) do not see it: they start in a context of their own. A first search
-    kept five values, each written as its own transaction (three round trips); now one upsert
-    writes them all (cache_backend), after the page is built. Work that fails writes nothing.
+    wrote its eleven kept values in five transactions of three round trips each; now one
+    upsert writes them all (cache_backend), after the page is built. Work that raises inside
+    writes nothing.
     """
     resets = _versions.set({}), _scans.set({}), _unwritten.set({})
     try:
