@@ -79,7 +79,10 @@ def apply() -> None:
     total_kb = meminfo()["MemTotal"]
     buffers_mb = int(total_kb * SHARE / 1024) // 1024 * 1024  # whole gigabytes
     pages = int(buffers_mb * 1024 * OVERHEAD / HUGE_PAGE_KB) + 1
-    NR_HUGEPAGES.write_text(f"{pages}\n")
+    try:
+        NR_HUGEPAGES.write_text(f"{pages}\n")
+    except OSError as error:
+        raise SystemExit(f"Reserving huge pages needs root ({NR_HUGEPAGES}): {error}") from None
     reserved = int(NR_HUGEPAGES.read_text())
     if reserved < pages:
         raise SystemExit(f"Only {reserved} of {pages} huge pages could be reserved.")
