@@ -379,17 +379,14 @@ def suggest_speakers(query: str):
     candidates.discard("")
     if not candidates:
         return Speaker.objects.none()
-    # Two lookups in the lower(name) indexes; a correlated EXISTS scanned every speaker
-    # (1.4 ms of 2.7 at 2,000 speakers, growing with them).
+    # Two lookups in the lower(name) indexes, their ids in one list (UNION), then the speakers
+    # by primary key. A correlated EXISTS scanned every speaker (1.4 ms of 2.7 at 2,000
+    # speakers, growing with them), and so did "id IN (...) OR id IN (...)": PostgreSQL tested
+    # each speaker against both lists (1.1 ms at 2,000 speakers; 0.15 ms this way).
     named = Speaker.objects.annotate(lower=Lower("name")).filter(lower__in=candidates)
     aliased = SpeakerAlias.objects.annotate(lower=Lower("name")).filter(lower__in=candidates)
-    return (
-        Speaker.objects.filter(
-            Q(pk__in=named.values("pk")) | Q(pk__in=aliased.values("speaker_id"))
-        )
-        .with_party()
-        .order_by("name")
-    )
+    ids = named.order_by().values("pk").union(aliased.order_by().values("speaker_id"))
+    return Speaker.objects.filter(pk__in=ids).with_party().order_by("name")
 
 
 @dataclass(frozen=True)
