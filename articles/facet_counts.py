@@ -215,6 +215,12 @@ def remembered(alias: str, sql_params: tuple, *, scan: str | None = None) -> lis
     return kept(alias, _material(sql_params), fetch)
 
 
+def base_name(queryset) -> str:
+    """Names a queryset's rows by its model and conditions, without compiling its SQL: part of
+    the name a value kept for those rows is found by (facets, a search's article tier)."""
+    return f"{queryset.model._meta.label}: {queryset.query.where}"
+
+
 def kept(alias: str, name: str, compute: Callable[[], Any]) -> Any:
     """What ``compute()`` returns (picklable, never None), kept under the archive's version.
 

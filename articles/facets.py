@@ -28,6 +28,7 @@ from django.http import QueryDict
 
 from articles.facet_counts import (  # noqa: F401 (within_budget: API here)
     Together,
+    base_name,
     count_rows,
     scan_ms,
     within_budget,
@@ -140,13 +141,8 @@ def _groups_sql(specs: list[FacetSpec], qs, limit: int) -> tuple[str, tuple]:
     for i, spec in enumerate(specs):
         # COUNT(*), not COUNT(DISTINCT): no filter joins a to-many relation, so no row repeats.
         ctes.append(f"g{i}(k, n) AS ({grouped(columns[i])} ORDER BY 2 DESC, 1 LIMIT {limit:d})")
-        names, join = ", NULL, NULL, NULL", ""
-        if spec.labels is not None:
-            meta = spec.labels._meta
-            labels = spec.label_columns
-            names = "".join(f', l{i}."{meta.get_field(c).column}"' for c in labels)
-            names += ", NULL" * (3 - len(labels))
-            join = f' JOIN "{meta.db_table}" l{i} ON l{i}."{meta.pk.column}" = g{i}.k'
+        names, join = _label_join(spec, f"g{i}", f"l{i}")
+        names += ", NULL" * (3 - names.count(","))  # every facet's rows as wide
         # The label table joins the kept groups only.
         parts.append(f"SELECT %s, CAST(g{i}.k AS text), g{i}.n{names} FROM g{i}{join}")
     sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(parts)
@@ -184,15 +180,19 @@ def _chosen_sql(spec: FacetSpec, qs, keys: list) -> tuple[str, tuple]:
 
 def _labelled(spec: FacetSpec, grouped) -> tuple[str, tuple]:
     sql, params = grouped.query.sql_with_params()
-    names = ""
-    join = ""
-    if spec.labels is not None:
-        meta = spec.labels._meta
-        columns = spec.label_columns
-        names = "".join(f', l."{meta.get_field(c).column}"' for c in columns)
-        join = f' JOIN "{meta.db_table}" l ON l."{meta.pk.column}" = g.k'
+    names, join = _label_join(spec, "g", "l")
     # The label table joins the kept groups only (a CTE column list works on both databases).
     return f"WITH g(k, n) AS ({sql}) SELECT g.k, g.n{names} FROM g{join}", tuple(params)
+
+
+def _label_join(spec: FacetSpec, groups: str, alias: str) -> tuple[str, str]:
+    """(", alias.slug, alias.name…", " JOIN labels alias ON …") for the groups named ``groups``
+    (their ids in column ``k``); two empty strings for a facet labelled by its choices."""
+    if spec.labels is None:
+        return "", ""
+    meta = spec.labels._meta
+    names = "".join(f', {alias}."{meta.get_field(c).column}"' for c in spec.label_columns)
+    return names, f' JOIN "{meta.db_table}" {alias} ON {alias}."{meta.pk.column}" = {groups}.k'
 
 
 def _scope(filterset, base_queryset):
@@ -201,7 +201,7 @@ def _scope(filterset, base_queryset):
     data = filterset.form.cleaned_data if valid else {}
     # What the page's base rows are (all statements, a speaker's, an event's): its model and
     # filters. Compiling it to SQL for the key took 0.7 ms of each list page.
-    base = f"{base_queryset.model._meta.label}: {base_queryset.query.where}"
+    base = base_name(base_queryset)
     values = {name: _normal(data.get(name)) for name in filterset.filters if name in data}
 
     def others(*, exclude: str) -> SimpleNamespace:

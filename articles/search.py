@@ -225,7 +225,7 @@ def article_tier_for(queryset, query: str) -> ArticleTier:
     mid-frequency word at 1M quotes) would also defeat the index. Below the cap the matching
     articles are listed within a time budget; when that fails the tier is left out and says so.
     """
-    from articles.facet_counts import count_rows, kept
+    from articles.facet_counts import base_name, count_rows, kept
 
     parsed = parse_query(query)
     if not parsed:
@@ -246,8 +246,8 @@ def article_tier_for(queryset, query: str) -> ArticleTier:
     # check read 1,000 rows (7 ms at 1M quotes) on every page of its results. Named by the
     # base's conditions and the query, not by its SQL, which took longer to build than reading
     # the kept count (1-1.5 ms of a 9 ms warm search).
-    base = f"{queryset.model._meta.label}: {queryset.query.where}"
-    counted = kept(queryset.db, f"article-tier-own:{cap}:{base}\n{query}", own_matches)
+    name = f"article-tier-own:{cap}:{base_name(queryset)}\n{query}"
+    counted = kept(queryset.db, name, own_matches)
     if counted < 0 or counted >= cap:
         return ArticleTier()
     articles = search_articles(_article_model().objects.all(), query).order_by()
