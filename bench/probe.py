@@ -5,9 +5,10 @@ Run with DATABASE_URL pointing at a generated corpus:
     python bench/probe.py cases            # JSON: case name -> URLs, search terms, row counts
     python bench/probe.py floor CASES.json # JSON: case name -> SQL-only latencies (PostgreSQL)
 
-The floor replays, as raw SQL over one psycopg connection, every statement Django sends for
-one request of the case (captured once through the test client), so "end-to-end minus floor"
-is what Django, templates, gunicorn and HTTP add on top of the database's own work.
+The floor runs, as raw SQL in psql, every statement Django sends for one request of the case
+(captured once through the test client), and adds up psql's own timing of each (``\\timing``),
+so "end-to-end minus floor" is what Django, templates, gunicorn and HTTP add on top of the
+database's own work.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import os
 import re
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -225,23 +227,25 @@ TIMEOUT = re.compile(r"set_config\('statement_timeout', '(\d+)', true\)")
 JOIN_ORDER = "set_config('join_collapse_limit', '1', true)"
 
 
-def replay(conn, statements: list[str]) -> None:
-    """Run one request's statements as the page did, time budgets included.
+# psql prints this line between two requests' statements in a floor script.
+REQUEST_MARK = "@@parley-request"
+PSQL_TIME = re.compile(r"^Time: ([0-9.]+) ms", re.M)
+# The one error a replay expects: a page's own budget cancelling a count, as on the page.
+CANCELLED = "canceling statement due to statement timeout"
+
+
+def request_script(statements: list[str]) -> list[str]:
+    """One request's statements as psql input, run as the page ran them, time budgets included.
 
     A page that counts within a budget sets ``statement_timeout`` before its counting queries
-    and leaves out the ones that run out of time; the replay applies the same timeout to the
-    statements that follow and, like the page, moves on when one is cancelled.
+    and leaves out the ones that run out of time; the script applies the same timeout to the
+    statements that follow, each in a block of its own that COMMIT ends (a ROLLBACK when the
+    timeout cancelled it, as on the page), and psql, like the page, goes on to the next.
     """
-    import psycopg
-
+    lines = []
     timeout = None
     fixed_joins = False  # the next row query runs with join_collapse_limit = 1 (querysets.py)
     for sql in statements:
-        # A timeout can fire on the COMMIT that ends a block, as in the app (see
-        # facet_counts.within_budget): psycopg then leaves the connection in a failed
-        # transaction, and every later statement failed (a run of 12:25 UTC stopped there).
-        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            conn.rollback()
         match = TIMEOUT.search(sql)
         if match:
             timeout = int(match.group(1))
@@ -250,49 +254,89 @@ def replay(conn, statements: list[str]) -> None:
             fixed_joins = True
             continue
         if timeout is None and not fixed_joins:
-            conn.execute(sql).fetchall()
+            lines.append(f"{sql};")
             continue
-        try:
-            with conn.transaction():
-                if timeout is not None:
-                    conn.execute(f"SET LOCAL statement_timeout = {timeout:d}")
-                if fixed_joins:
-                    conn.execute("SET LOCAL join_collapse_limit = 1")
-                    fixed_joins = False
-                conn.execute(sql).fetchall()
-        except psycopg.errors.QueryCanceled:
-            pass
+        lines.append("BEGIN;")
+        if timeout is not None:
+            lines.append(f"SET LOCAL statement_timeout = {timeout:d};")
+        if fixed_joins:
+            lines.append("SET LOCAL join_collapse_limit = 1;")
+            fixed_joins = False
+        lines += [f"{sql};", "COMMIT;"]
+    return lines
+
+
+def floor_script(statements: list[str], repeat: int) -> str:
+    """psql input that runs one request's statements ``repeat`` times, timing each statement
+    and throwing the rows away (they are fetched, as the page fetched them).
+
+    A first, untimed run comes before the first mark: psql opens a new connection, whose first
+    statements fill its catalog caches (about 2 ms of a 0.4 ms search in the smoke run), where
+    a gunicorn worker's connection has long been open.
+    """
+    lines = ["\\set ON_ERROR_STOP off", "\\timing on", "\\o /dev/null"]
+    lines += request_script(statements)
+    for _ in range(repeat):
+        lines.append(f"\\echo {REQUEST_MARK}")
+        lines += request_script(statements)
+    return "\n".join(lines) + "\n"
+
+
+def request_timings(output: str) -> list[float]:
+    """Each request's SQL time in ms: the sum of psql's \\timing lines after each mark."""
+    return [
+        sum(float(ms) for ms in PSQL_TIME.findall(part))
+        for part in output.split(REQUEST_MARK + "\n")[1:]
+    ]
+
+
+def run_psql(conninfo: str, script: str) -> list[float]:
+    """Run a floor script in psql; stop on any error but a page's own budget running out."""
+    done = subprocess.run(
+        ["psql", "-X", "-q", "-d", conninfo, "-f", "-"],
+        input=script,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    errors = [
+        line for line in done.stderr.splitlines() if "ERROR" in line and CANCELLED not in line
+    ]
+    if done.returncode or errors:
+        raise SystemExit(f"psql failed replaying the floor (exit {done.returncode}): {errors}")
+    return request_timings(done.stdout)
+
+
+def psql_conninfo() -> str:
+    """Django's connection settings as a libpq connection string for psql."""
+    from psycopg.conninfo import make_conninfo
+
+    keys = ("host", "port", "dbname", "user", "password", "sslmode", "options")
+    params = connection.get_connection_params()
+    return make_conninfo(**{k: str(v) for k, v in params.items() if k in keys and v})
 
 
 def floor(cases: dict, repeat: int) -> dict:
-    """Latency of replaying each case's SQL, page by page, over a raw connection.
+    """Latency of each case's SQL alone, page by page, run as raw SQL in psql.
 
     Each case gets at most FLOOR_BUDGET seconds once its first URL has been measured, so a
     page that takes seconds at a million quotes bounds the run instead of dominating it.
     """
-    import psycopg
-
-    params = connection.get_connection_params()
+    conninfo = psql_conninfo()
     results = {}
-    with psycopg.connect(**params, autocommit=True) as conn:
-        for name, case in cases.items():
-            deadline = time.perf_counter() + FLOOR_BUDGET
-            timings, query_counts = [], []
-            for path in case["paths"]:
-                if timings and time.perf_counter() > deadline:
-                    break
-                statements = captured_sql(path, warm=not case.get("cold"))
-                query_counts.append(len(statements))
-                for round_ in range(repeat):
-                    if round_ and time.perf_counter() > deadline:
-                        break
-                    started = time.perf_counter()
-                    replay(conn, statements)
-                    timings.append((time.perf_counter() - started) * 1000)
-            results[name] = {
-                "latencies_ms": timings,
-                "queries": statistics.median(query_counts),
-            }
+    for name, case in cases.items():
+        deadline = time.perf_counter() + FLOOR_BUDGET
+        timings, query_counts = [], []
+        for path in case["paths"]:
+            if timings and time.perf_counter() > deadline:
+                break
+            statements = captured_sql(path, warm=not case.get("cold"))
+            query_counts.append(len(statements))
+            timings += run_psql(conninfo, floor_script(statements, repeat))
+        results[name] = {
+            "latencies_ms": timings,
+            "queries": statistics.median(query_counts),
+        }
     return results
 
 

@@ -6,8 +6,8 @@
 One run: generate the corpus (same seed) into PostgreSQL (database parley_bench) and a SQLite
 file, export it for Datasette, serve Parley with gunicorn (DEBUG off, workers for this machine's
 cores) on each database and Datasette on loopback ports, check that every URL answers 200, load
-each case with wrk (or a Python loop where wrk is missing), replay each page's SQL for the
-floor, and print one table. Exits non-zero if any Parley page answered anything but 200.
+each case with wrk (or a Python loop where wrk is missing), run each page's SQL in psql for
+the floor, and print one table. Exits non-zero if any Parley page answered anything but 200.
 """
 
 from __future__ import annotations
@@ -236,7 +236,9 @@ def main(argv=None) -> int:
     for name, figures in probe(
         pg_url, "floor", str(OUT / "cases-pg.json"), str(args.floor_repeat)
     ).items():
-        floors[name] = loadgen.Result.from_latencies(figures["latencies_ms"], 0)
+        # One connection, one request after another: its requests/s is the floor's own.
+        latencies = figures["latencies_ms"]
+        floors[name] = loadgen.Result.from_latencies(latencies, sum(latencies) / 1000)
 
     if lite_url:
         print("== Parley on SQLite (gunicorn)")

@@ -67,7 +67,7 @@ def test_table_marks_targets_and_compares_on_the_same_corpus():
         ("datasette", "search rare word"): R(100, 10, 10.0, 40.0, 50.0, 0),
         ("pg", "list page 1"): R(100, 10, 25.0, 31.0, 40.0, 0),
     }
-    floors = {"list page 1": R(10, 0, 5.0, 6.0, 7.0, 0)}
+    floors = {"list page 1": R(10, 0.05, 5.0, 6.0, 7.0, 0)}
 
     text = report.table(cases, results, floors, {"PostgreSQL": 1000, "SQLite and Datasette": 100})
     rows = {line.split(" | ")[0].strip("| "): line.split(" | ") for line in text.splitlines()}
@@ -79,6 +79,17 @@ def test_table_marks_targets_and_compares_on_the_same_corpus():
     listing = rows["list page 1"]
     assert listing[-3:] == ["≤ 30", "NO", "– |"]
     assert "20.0" in listing  # PG 25 ms minus floor 5 ms
+    # p50, p95, p99 and requests/s for each of PostgreSQL, SQLite, Datasette and the floor.
+    head = text.splitlines()[0]
+    for label in ("PG", "SQLite", "Datasette", "floor"):
+        assert f"| {label} p50 | {label} p95 | {label} p99 | {label} req/s |" in head
+    assert search[3:19] == [
+        *["20.0", "45.0", "60.0", "10"],
+        *["30.0", "80.0", "90.0", "10"],
+        *["10.0", "40.0", "50.0", "10"],
+        *["–"] * 4,
+    ]
+    assert listing[15:19] == ["5.0", "6.0", "7.0", "200"]  # 10 requests in 0.05 s
 
     same = report.table(cases, results, floors, {"PostgreSQL": 100, "SQLite and Datasette": 100})
     assert "PG/Datasette p95" in same
@@ -95,21 +106,70 @@ def test_trim_keeps_every_path_of_a_case_asked_once():
     assert len(trimmed["search new mid word"]["paths"]) == 10
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the floor is replayed on PostgreSQL")
-def test_the_floor_replay_recovers_from_a_failed_transaction(db):
-    # A statement_timeout firing on a block's COMMIT left the replay's connection in a failed
-    # transaction, and every later statement failed with it.
+def test_a_floor_script_runs_each_request_as_the_page_did():
     import probe
-    import psycopg
 
-    with psycopg.connect(**connection.get_connection_params(), autocommit=True) as conn:
-        conn.execute("BEGIN")
-        with pytest.raises(psycopg.errors.DivisionByZero):
-            conn.execute("SELECT 1 / 0")
-        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
-        statements = ["SELECT set_config('statement_timeout', '1000', true)", "SELECT 1"]
-        probe.replay(conn, statements)
-        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    statements = [
+        "SELECT 1",
+        "SELECT set_config('statement_timeout', '25', true)",
+        "SELECT count(*) FROM t",
+        "SELECT set_config('join_collapse_limit', '1', true)",
+        "SELECT * FROM t JOIN u ON true",
+    ]
+
+    assert probe.request_script(statements) == [
+        "SELECT 1;",
+        "BEGIN;",
+        "SET LOCAL statement_timeout = 25;",
+        "SELECT count(*) FROM t;",
+        "COMMIT;",
+        "BEGIN;",
+        "SET LOCAL statement_timeout = 25;",
+        "SET LOCAL join_collapse_limit = 1;",
+        "SELECT * FROM t JOIN u ON true;",
+        "COMMIT;",
+    ]
+    # One untimed run on the new connection, then two timed ones, each after its mark.
+    script = probe.floor_script(["SELECT 1"], 2)
+    mark = f"\\echo {probe.REQUEST_MARK}"
+    assert script.splitlines() == [
+        *["\\set ON_ERROR_STOP off", "\\timing on", "\\o /dev/null", "SELECT 1;"],
+        *[mark, "SELECT 1;", mark, "SELECT 1;"],
+    ]
+
+
+def test_floor_timings_add_up_each_requests_statements():
+    import probe
+
+    output = (
+        "Time: 0.500 ms\n"  # before the first mark: not a request's
+        f"{probe.REQUEST_MARK}\nTime: 1.250 ms\nTime: 2.000 ms\n"
+        f"{probe.REQUEST_MARK}\nTime: 1500.125 ms (00:01.500)\n"
+    )
+
+    assert probe.request_timings(output) == [3.25, 1500.125]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the floor is measured on PostgreSQL")
+def test_the_floor_runs_in_psql_past_a_pages_own_budget_but_stops_on_errors(db):
+    import probe
+
+    conninfo = probe.psql_conninfo()
+    # The connection's own settings go with it, as with Django's (archive/settings.py).
+    assert "effective_io_concurrency" in conninfo
+    # The page's budget cancels the sleep, as it would cancel a count; the block rolls back and
+    # the request goes on: each of the three requests is timed, the sleep's 25 ms included.
+    statements = [
+        "SELECT set_config('statement_timeout', '25', true)",
+        "SELECT pg_sleep(1)",
+        "SELECT 2",
+    ]
+    timings = probe.run_psql(conninfo, probe.floor_script(statements, 3))
+    assert len(timings) == 3
+    assert all(25 <= ms < 900 for ms in timings)
+
+    with pytest.raises(SystemExit, match="division by zero"):
+        probe.run_psql(conninfo, probe.floor_script(["SELECT 1 / 0"], 1))
 
 
 def test_an_empty_database_counts_as_not_generated_but_a_broken_setup_stops(tmp_path):
