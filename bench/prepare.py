@@ -95,6 +95,7 @@ def datasette_export(parley_sqlite: Path, target: Path) -> Path:
         print(f"Reusing {target.name}.")
         return target
     target.unlink(missing_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     conn = sqlite3.connect(target)
     conn.execute("ATTACH DATABASE ? AS p", (str(parley_sqlite),))

@@ -222,7 +222,12 @@ def main(argv=None) -> int:
     if args.sqlite_quotes:
         lite_path = OUT / f"parley_bench_{args.sqlite_quotes}.sqlite3"
         lite_url = prepare.sqlite(lite_path, args.sqlite_quotes, args.seed, reuse=args.reuse)
-        ds_db = prepare.datasette_export(lite_path, OUT / "corpus.db")
+        # One file per size: the export is reused while it is newer than its source, and a
+        # smoke run's 20,000-quote export once stood in for the 100,000-quote one. Datasette
+        # names the database after the file, so it stays corpus.db.
+        ds_db = prepare.datasette_export(
+            lite_path, OUT / f"datasette_{args.sqlite_quotes}" / "corpus.db"
+        )
         sizes["SQLite and Datasette"] = args.sqlite_quotes
 
     results, failures, floors = {}, [], {}
