@@ -48,7 +48,13 @@ def parse_args(argv):
         "--sqlite-quotes",
         type=int,
         default=None,
-        help="SQLite and Datasette corpus size (default: --quotes; 0 skips both)",
+        help="Parley on SQLite corpus size (default: --quotes; 0 skips it)",
+    )
+    parser.add_argument(
+        "--datasette-quotes",
+        type=int,
+        default=None,
+        help="Datasette corpus size (default: --quotes, the corpus PostgreSQL serves; 0 skips it)",
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=10, help="load time per case and target")
@@ -77,6 +83,8 @@ def parse_args(argv):
     args.pg_database = args.pg_database or ("parley_bench_smoke" if args.smoke else "parley_bench")
     if args.sqlite_quotes is None:
         args.sqlite_quotes = args.quotes
+    if args.datasette_quotes is None:
+        args.datasette_quotes = args.quotes
     return args
 
 
@@ -218,17 +226,27 @@ def main(argv=None) -> int:
     prepare.collectstatic()
     pg_url = prepare.postgres(args.pg_database, args.quotes, args.seed, reuse=args.reuse)
     sizes = {"PostgreSQL": args.quotes}
-    lite_url = ds_db = None
+    lite_url = ds_url = ds_db = None
     if args.sqlite_quotes:
-        lite_path = OUT / f"parley_bench_{args.sqlite_quotes}.sqlite3"
-        lite_url = prepare.sqlite(lite_path, args.sqlite_quotes, args.seed, reuse=args.reuse)
+        lite_url = prepare.sqlite(
+            OUT / f"parley_bench_{args.sqlite_quotes}.sqlite3",
+            args.sqlite_quotes,
+            args.seed,
+            reuse=args.reuse,
+        )
+        sizes["SQLite"] = args.sqlite_quotes
+    if args.datasette_quotes:
+        # Exported from Parley's SQLite build of the same size and seed, which holds the rows
+        # PostgreSQL holds when the sizes agree (the generator is deterministic).
+        ds_source = OUT / f"parley_bench_{args.datasette_quotes}.sqlite3"
+        ds_url = prepare.sqlite(ds_source, args.datasette_quotes, args.seed, reuse=True)
         # One file per size: the export is reused while it is newer than its source, and a
         # smoke run's 20,000-quote export once stood in for the 100,000-quote one. Datasette
         # names the database after the file, so it stays corpus.db.
         ds_db = prepare.datasette_export(
-            lite_path, OUT / f"datasette_{args.sqlite_quotes}" / "corpus.db"
+            ds_source, OUT / f"datasette_{args.datasette_quotes}" / "corpus.db"
         )
-        sizes["SQLite and Datasette"] = args.sqlite_quotes
+        sizes["Datasette"] = args.datasette_quotes
 
     results, failures, floors = {}, [], {}
     print("== Parley on PostgreSQL (gunicorn)")
@@ -245,21 +263,28 @@ def main(argv=None) -> int:
         latencies = figures["latencies_ms"]
         floors[name] = loadgen.Result.from_latencies(latencies, sum(latencies) / 1000)
 
+    lite_cases = None
     if lite_url:
         print("== Parley on SQLite (gunicorn)")
         lite_cases = trim(probe(lite_url, "cases"), args.max_paths)
         with servers.parley("parley-sqlite", lite_url, args.workers) as server:
             add_deep_cases(lite_cases, server.port, args.deep)
             measure("sqlite", server, lite_cases, args, results, failures)
+    if ds_db:
         print("== Datasette")
-        party_names = _party_names(lite_url)
-        for case in lite_cases.values():
+        # The same searches as the Parley it is compared with: PostgreSQL's on the same corpus.
+        same_as_pg = args.datasette_quotes == args.quotes
+        ds_cases = cases if same_as_pg else lite_cases
+        if ds_cases is None:
+            ds_cases = trim(probe(ds_url, "cases"), args.max_paths)
+        party_names = _party_names(ds_url)
+        for case in ds_cases.values():
             if "party" in case.get("filters", {}):
                 case["filters"]["party_name"] = party_names[case["filters"]["party"]]
             case["datasette"] = datasette_paths(case)
         with servers.datasette(ds_db) as server:
             ds_failures = []
-            measure("datasette", server, lite_cases, args, results, ds_failures)
+            measure("datasette", server, ds_cases, args, results, ds_failures)
             for failure in ds_failures:
                 print("  Datasette did not answer 200:", *failure[1:])
 
