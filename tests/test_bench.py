@@ -193,3 +193,19 @@ def test_an_empty_database_counts_as_not_generated_but_a_broken_setup_stops(tmp_
             patch.setenv(name, value)
         with pytest.raises(RuntimeError, match="DJANGO_SECRET_KEY"):
             prepare.generated_size(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+
+
+def test_datasette_serves_the_corpus_postgresql_serves_unless_told_otherwise():
+    full = run.parse_args(["--quotes", "1000000", "--sqlite-quotes", "100000"])
+    assert (full.quotes, full.sqlite_quotes, full.datasette_quotes) == (
+        1_000_000,
+        100_000,
+        1_000_000,
+    )
+
+    smoke = run.parse_args(["--smoke"])
+    assert (smoke.quotes, smoke.sqlite_quotes, smoke.datasette_quotes) == (20_000, 20_000, 20_000)
+    assert smoke.pg_database == "parley_bench_smoke"
+
+    apart = run.parse_args(["--sqlite-quotes", "100000", "--datasette-quotes", "100000"])
+    assert (apart.quotes, apart.datasette_quotes) == (1_000_000, 100_000)
