@@ -47,8 +47,12 @@ def table(cases: dict, results: dict, floors: dict, sizes: dict) -> str:
     Parley is compared with Datasette on the same corpus: PostgreSQL when both hold the same
     number of quotes, else Parley's SQLite build when that one does.
     """
-    same_size = sizes.get("Datasette") == sizes.get("PostgreSQL")
-    ratio_label = "PG/Datasette" if same_size else "SQLite/Datasette"
+    if sizes.get("Datasette") == sizes.get("PostgreSQL"):
+        compared_with, ratio_label = "pg", "PG/Datasette"
+    elif sizes.get("Datasette") == sizes.get("SQLite"):
+        compared_with, ratio_label = "sqlite", "SQLite/Datasette"
+    else:
+        compared_with, ratio_label = None, "Parley/Datasette (not the same corpus)"
     # p50, p95, p99 and requests/s for each of the four (issue: Scale), then the comparisons.
     systems = "".join(
         f"| {label} p50 | {label} p95 | {label} p99 | {label} req/s "
@@ -64,9 +68,7 @@ def table(cases: dict, results: dict, floors: dict, sizes: dict) -> str:
         lite = results.get(("sqlite", name))
         ds = results.get(("datasette", name))
         fl = floors.get(name)
-        compared = (
-            pg if same_size else lite if sizes.get("Datasette") == sizes.get("SQLite") else None
-        )
+        compared = results.get((compared_with, name))
         target = target_for(name, case["group"])
         met = "–"
         if pg and target:

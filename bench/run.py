@@ -239,7 +239,11 @@ def main(argv=None) -> int:
         # Exported from Parley's SQLite build of the same size and seed, which holds the rows
         # PostgreSQL holds when the sizes agree (the generator is deterministic).
         ds_source = OUT / f"parley_bench_{args.datasette_quotes}.sqlite3"
-        ds_url = prepare.sqlite(ds_source, args.datasette_quotes, args.seed, reuse=True)
+        # The build Parley on SQLite just got, when the sizes agree: not generated twice.
+        same_build = args.datasette_quotes == args.sqlite_quotes
+        ds_url = prepare.sqlite(
+            ds_source, args.datasette_quotes, args.seed, reuse=args.reuse or same_build
+        )
         # One file per size: the export is reused while it is newer than its source, and a
         # smoke run's 20,000-quote export once stood in for the 100,000-quote one. Datasette
         # names the database after the file, so it stays corpus.db.

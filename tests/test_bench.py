@@ -102,6 +102,16 @@ def test_table_marks_targets_and_compares_on_the_same_corpus():
     assert "1.12" in same_rows["search rare word"]  # PG 45 ms over Datasette 40 ms
     assert "2.00" not in same_rows["search rare word"]
 
+    # Datasette on a corpus of its own: no ratio, rather than one across two corpora.
+    apart = report.table(
+        cases, results, floors, {"PostgreSQL": 1000, "SQLite": 100, "Datasette": 500}
+    )
+    assert "Parley/Datasette (not the same corpus) p95" in apart
+    apart_rows = {
+        line.split(" | ")[0].strip("| "): line.split(" | ") for line in apart.splitlines()
+    }
+    assert apart_rows["search rare word"][20] == "–"
+
 
 def test_trim_keeps_every_path_of_a_case_asked_once():
     cases = {
