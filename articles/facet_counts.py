@@ -195,21 +195,29 @@ def _background(alias: str) -> bool:
     )
 
 
-def remembered(alias: str, sql_params: tuple, *, scan: str | None = None) -> list[tuple]:
+def remembered(
+    alias: str,
+    sql_params: tuple,
+    *,
+    scan: str | None = None,
+    unread_ms: Callable[[list[tuple]], float] | None = None,
+) -> list[tuple]:
     """The rows of a query, kept in the cache under the archive's version like the counts.
 
     For result lists a page must show whatever they cost (a search's best ids, its capped
     count): the first visit runs the query, every later one, and every other page of the same
     search, reads it until a write changes the version. Solr's queryResultCache does the same.
     With ``scan`` (the name of the rows the query reads all of), a query that runs notes how
-    long it took under that name for the rest of the request (``scan_ms``).
+    long it took under that name for the rest of the request (``scan_ms``), or
+    ``unread_ms(rows)`` where that is longer: what reading the rows an index skipped would take.
     """
 
     def fetch():
         started = time.monotonic()
         rows = _fetch(alias, sql_params)
         if scan is not None:
-            note_scan(scan, (time.monotonic() - started) * 1000)
+            ms = (time.monotonic() - started) * 1000
+            note_scan(scan, max(ms, unread_ms(rows)) if unread_ms else ms)
         return rows
 
     return kept(alias, _material(sql_params), fetch)

@@ -17,6 +17,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import F, Q
 from django.db.models.sql.where import WhereNode
 
+from articles import search
 from articles.filters import PAGE_SIZE, RESULT_CAP, Cursor
 
 
@@ -152,9 +153,16 @@ def ranked_page(
     # the sort cost 380 ms for a common word at 300,000 quotes, and reading the rows through an
     # id subquery left the planner weighing every order of the tables it joined (3 ms of
     # planning); by a list of ids the rows are read straight from the primary key.
-    best = queryset.order_by("-rank", "-pk").values_list("pk")[: RESULT_CAP + 1]
+    best = search.by_relevance(queryset).values_list("pk")[: RESULT_CAP + 1]
+
+    def unread_ms(rows) -> float:
+        # The RUM index read only the rows it returned: below the cap, that was all of them.
+        return search.unread_matches_ms(best) if len(rows) > RESULT_CAP else 0.0
+
     try:
-        found = remembered(queryset.db, best.query.sql_with_params(), scan=rows_name)
+        found = remembered(
+            queryset.db, best.query.sql_with_params(), scan=rows_name, unread_ms=unread_ms
+        )
         ranked = [pk for (pk,) in found]
     except EmptyResultSet:  # a search of stop words only, an empty choice: nothing to read
         ranked = []

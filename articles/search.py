@@ -28,6 +28,7 @@ exactly where PostgreSQL skips stop words inside it ("open the door" ~ "open a d
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -61,11 +62,13 @@ __all__ = [
     "highlight_quotes",
     "ArticleTier",
     "article_tier_for",
+    "by_relevance",
     "marks_to_html",
     "parse_query",
     "search_articles",
     "search_quotes",
     "suggest_speakers",
+    "unread_matches_ms",
 ]
 
 CONFIG = "english"
@@ -126,6 +129,12 @@ class _Fts5Rank(Func):
         return "(" + " + ".join(parts) + ")", tuple(params)
 
 
+# The hidden ordering of a PostgreSQL search that the RUM index can answer (by_relevance).
+DISTANCE = "relevance_distance"
+# Ranking a match by reading its row, in memory at 1M quotes: 27 ms for the 17,397 matches of
+# "houses" (docs/scaling.md). From the OS cache it costs three times that.
+SCAN_MS_PER_ROW = 0.0016
+
 # FTS5 table and its columns with their weights, in the order migration 0004 made them.
 _FTS5 = {
     "quote": ("articles_quote_fts", {"text": 1.0, "speaker": 0.4, "headline": 0.2}),
@@ -144,6 +153,29 @@ def _rank(vector: str, parsed: ParsedQuery):
     # Ranked by the positive terms only: ts_rank scores a query with a NOT as 0.
     rank = SearchRank(F(vector), _search_query(parsed, positive_only=True))
     return Coalesce(rank, Value(0.0), output_field=FloatField())
+
+
+class _RumScore(Func):
+    """RUM's score of a quote's vector for a query (0 when it does not match): ``ts_rank``
+    with its default weights for a single word or phrase, cover density for several words.
+    The score the RUM index orders by (migration 0011), computed from the row."""
+
+    function = "rum_ts_score"
+    output_field = FloatField()
+
+
+class _RumDistance(Func):
+    """``vector <=> query``: 1 / RUM's score. Ordered by it, the RUM index returns the best
+    matches first and reads only the rows it returns."""
+
+    template = "%(expressions)s"
+    arg_joiner = " <=> "
+    output_field = FloatField()
+
+
+def _quote_rank(parsed: ParsedQuery):
+    query = _search_query(parsed, positive_only=True)
+    return Coalesce(_RumScore(F("search_vector"), query), Value(0.0), output_field=FloatField())
 
 
 @dataclass(frozen=True)
@@ -188,15 +220,19 @@ def search_quotes(queryset, query: str, *, article_tier: ArticleTier | None = No
     ids = list(article_tier.article_ids)
     if _vendor(queryset) == "postgresql":
         matches = Q(search_vector=_search_query(parsed))
-        rank = _rank("search_vector", parsed)
-        if ids:
-            # Two index lookups OR-ed in one bitmap: the GIN index and quote_article_start_idx.
-            matches |= Q(article_id__in=ids)
-            rank += Case(
-                When(article_id__in=ids, then=Value(ARTICLE_WEIGHT)),
-                default=Value(0.0),
-                output_field=FloatField(),
-            )
+        rank = _quote_rank(parsed)
+        if not ids:
+            # Not selected, only ordered by (by_relevance): the RUM index's own order.
+            distance = _RumDistance(F("search_vector"), _search_query(parsed, positive_only=True))
+            return queryset.filter(matches).annotate(rank=rank).alias(**{DISTANCE: distance})
+        # Two index lookups OR-ed in one bitmap: the GIN index and quote_article_start_idx.
+        # Fewer than RESULT_COUNT_CAP own matches (article_tier_for): ranking every row is cheap.
+        matches |= Q(article_id__in=ids)
+        rank += Case(
+            When(article_id__in=ids, then=Value(ARTICLE_WEIGHT)),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
         return queryset.filter(matches).annotate(rank=rank)
     table, columns = _FTS5["quote"]
     own = f"SELECT rowid FROM {table} WHERE {table} MATCH %s"
@@ -215,6 +251,44 @@ def search_quotes(queryset, query: str, *, article_tier: ArticleTier | None = No
     return queryset.filter(pk__in=matching).annotate(
         rank=_Fts5Rank(table, columns, parsed, article_weight=ARTICLE_WEIGHT)
     )
+
+
+def by_relevance(queryset):
+    """``queryset`` (of ``search_quotes``) best first: by the RUM index where it can order
+    them, else by ``-rank``. Rows of equal score come in the index's order there (the order of
+    their rows in the table) and by descending id otherwise; a search's ranked ids are kept
+    per archive version, so its pages agree with each other either way."""
+    if DISTANCE in queryset.query.annotations:
+        return queryset.order_by(DISTANCE)
+    return queryset.order_by("-rank", "-pk")
+
+
+def unread_matches_ms(best) -> float:
+    """For ids that ``by_relevance`` took from the RUM index (``best``, a LIMITed query): what
+    reading every match would have taken, by the planner's estimate of their number.
+
+    The facets group every match, and the time ranking took told them whether that could fit
+    (facets.GROUPING_PER_SCAN); the index reads only the rows it returns, so its time no longer
+    says. 0.0 for ids ranked by reading every match, whose own time says it.
+    """
+    if DISTANCE not in best.query.annotations:
+        return 0.0
+    try:
+        sql, params = best.query.sql_with_params()
+    except EmptyResultSet:
+        return 0.0
+    with connections[best.db].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        (plan,) = cursor.fetchone()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    table = best.model._meta.db_table
+    return _most_rows(plan[0]["Plan"], table) * SCAN_MS_PER_ROW
+
+
+def _most_rows(node: dict, table: str) -> float:
+    own = node.get("Plan Rows", 0) if node.get("Relation Name") == table else 0
+    return max([own, *(_most_rows(child, table) for child in node.get("Plans", []))])
 
 
 def article_tier_for(queryset, query: str) -> ArticleTier:

@@ -115,3 +115,64 @@ def test_scan_times_are_noted_within_a_request_only():
 
 def _ranked():
     return search.search_quotes(Quote.objects.all(), "guarantees").order_by("-rank", "-pk")
+
+
+@pytest.fixture
+def ranked_by_the_index(monkeypatch):
+    """Caps of 2, so the archive's searches are past them: no article tier, and on PostgreSQL
+    the best ids come from the RUM index, which reads only the rows it returns."""
+    from articles import pagination
+
+    monkeypatch.setattr(search, "RESULT_COUNT_CAP", 2)
+    monkeypatch.setattr(pagination, "RESULT_CAP", 2)
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 25)
+    monkeypatch.setattr(facet_counts, "BACKGROUND_COUNTS", True)
+    yield
+    for thread in list(facet_counts._threads):
+        thread.join(10)
+
+
+@postgresql_only
+@pytest.mark.parametrize(("ms_per_row", "tried"), [(1000.0, False), (0.0, True)])
+def test_a_ranking_from_the_rum_index_tells_the_facets_how_many_rows_it_skipped(
+    committed_archive, client, monkeypatch, ranked_by_the_index, ms_per_row, tried
+):
+    # The index's ranking is quick whatever the number of matches, so its time cannot say
+    # whether grouping them fits: the planner's estimate of their number does.
+    monkeypatch.setattr(search, "SCAN_MS_PER_ROW", ms_per_row)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(SEARCH)
+    ranked = [q["sql"] for q in captured if " <=> " in q["sql"]]
+    assert len([sql for sql in ranked if not sql.startswith("EXPLAIN")]) == 1
+    assert len(facet_queries(captured)) == (1 if tried else 0)
+    assert all(f.timed_out == (not tried) for f in page.context["facets"])
+    if tried:
+        assert counts(page, "kind") == expected(_matches(), "kind")
+
+
+@postgresql_only
+def test_unread_matches_are_estimated_only_for_ids_the_index_ranked(archive, monkeypatch):
+    monkeypatch.setattr(search, "SCAN_MS_PER_ROW", 1.0)
+    quotes = Quote.objects.all()
+    by_index = search.search_quotes(quotes, "guarantees", article_tier=search.ArticleTier())
+    best = search.by_relevance(by_index).values_list("pk")[:3]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN (FORMAT JSON) SELECT 1 FROM articles_quote WHERE search_vector @@ "
+            "websearch_to_tsquery('english', 'guarantees')"
+        )
+        estimate = cursor.fetchone()[0][0]["Plan"]["Plan Rows"]
+    assert search.unread_matches_ms(best) == estimate * 1.0 > 0
+    # Ranked by reading every match (an article tier): its own time says it all.
+    with_tier = search.search_quotes(quotes, "guarantees", article_tier=search.ArticleTier((1,)))
+    assert search.unread_matches_ms(search.by_relevance(with_tier)[:3]) == 0.0
+
+
+def test_the_rum_order_is_the_ranks_order(archive):
+    quotes = search.search_quotes(
+        Quote.objects.all(), "guarantees", article_tier=search.ArticleTier()
+    )
+    ordered = list(search.by_relevance(quotes))
+    ranks = [q.rank for q in ordered]
+    assert len(ranks) > 3 and ranks == sorted(ranks, reverse=True)
+    assert {q.pk for q in ordered} == {q.pk for q in quotes.order_by("-rank", "-pk")}

@@ -64,7 +64,7 @@ def test_a_first_search_writes_its_kept_values_in_one_statement(archive, client)
     clear_caches_of_this_process()
     with CaptureQueriesContext(connection) as captured:
         second = client.get(SEARCH)
-    assert not [q for q in captured if "ts_rank" in q["sql"] or "GROUPING SETS" in q["sql"]]
+    assert not [q for q in captured if "rum_ts_score" in q["sql"] or "GROUPING SETS" in q["sql"]]
     assert [q.pk for q in second.context["page"].rows] == [q.pk for q in first.context["page"].rows]
 
 

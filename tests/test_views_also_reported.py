@@ -42,7 +42,10 @@ def test_the_other_reports_cost_one_query_whatever_their_number(archive, client)
     def queries(quote):
         with CaptureQueriesContext(connection) as captured:
             response = client.get(quote.get_absolute_url())
-        return len(response.context["also_reported"]), len(captured)
+        # The shared cache counts its table on one write in 50 per process (cache_backend): not
+        # the page's own work, and which visit it falls on depends on the tests run before.
+        culls = [q for q in captured if q["sql"].startswith('SELECT COUNT(*) FROM "parley_cache"')]
+        return len(response.context["also_reported"]), len(captured) - len(culls)
 
     shown, unlinked = queries(alone)
     assert shown == 0
