@@ -200,7 +200,7 @@ def remembered(
     sql_params: tuple,
     *,
     scan: str | None = None,
-    unread_ms: Callable[[list[tuple]], float] | None = None,
+    unread_ms: Callable[[list[tuple], float], float] | None = None,
 ) -> list[tuple]:
     """The rows of a query, kept in the cache under the archive's version like the counts.
 
@@ -209,7 +209,8 @@ def remembered(
     search, reads it until a write changes the version. Solr's queryResultCache does the same.
     With ``scan`` (the name of the rows the query reads all of), a query that runs notes how
     long it took under that name for the rest of the request (``scan_ms``), or
-    ``unread_ms(rows)`` where that is longer: what reading the rows an index skipped would take.
+    ``unread_ms(rows, ms)`` where that is longer: what reading the rows an index skipped would
+    take, given that reading ``rows`` took ``ms``.
     """
 
     def fetch():
@@ -217,7 +218,7 @@ def remembered(
         rows = _fetch(alias, sql_params)
         if scan is not None:
             ms = (time.monotonic() - started) * 1000
-            note_scan(scan, max(ms, unread_ms(rows)) if unread_ms else ms)
+            note_scan(scan, max(ms, unread_ms(rows, ms)) if unread_ms else ms)
         return rows
 
     return kept(alias, _material(sql_params), fetch)

@@ -155,9 +155,9 @@ def ranked_page(
     # planning); by a list of ids the rows are read straight from the primary key.
     best = search.by_relevance(queryset).values_list("pk")[: RESULT_CAP + 1]
 
-    def unread_ms(rows) -> float:
+    def unread_ms(rows, ms: float) -> float:
         # The RUM index read only the rows it returned: below the cap, that was all of them.
-        return search.unread_matches_ms(best) if len(rows) > RESULT_CAP else 0.0
+        return search.unread_matches_ms(best, ms / len(rows)) if len(rows) > RESULT_CAP else 0.0
 
     try:
         found = remembered(
