@@ -207,21 +207,29 @@ def remembered(
     For result lists a page must show whatever they cost (a search's best ids, its capped
     count): the first visit runs the query, every later one, and every other page of the same
     search, reads it until a write changes the version. Solr's queryResultCache does the same.
-    With ``scan`` (the name of the rows the query reads all of), a query that runs notes how
-    long it took under that name for the rest of the request (``scan_ms``), or
-    ``unread_ms(rows, ms)`` where that is longer: what reading the rows an index skipped would
-    take, given that reading ``rows`` took ``ms``.
+    A query that runs notes how long it took (or ``unread_ms(rows, ms)`` where that is longer:
+    what reading the rows an index skipped would take, given that reading ``rows`` took
+    ``ms``); with ``scan`` (the name of the rows the query reads all of) that time is noted
+    under the name for the rest of the request (``scan_ms``), also when the query ran earlier
+    in the same request (a search's article tier ranks the page's own matches first).
     """
+    material = _material(sql_params)
 
     def fetch():
         started = time.monotonic()
         rows = _fetch(alias, sql_params)
-        if scan is not None:
-            ms = (time.monotonic() - started) * 1000
-            note_scan(scan, max(ms, unread_ms(rows, ms)) if unread_ms else ms)
+        ms = (time.monotonic() - started) * 1000
+        note_scan(_READ + material, max(ms, unread_ms(rows, ms)) if unread_ms else ms)
         return rows
 
-    return kept(alias, _material(sql_params), fetch)
+    rows = kept(alias, material, fetch)
+    if scan is not None and (ms := scan_ms(_READ + material)) is not None:
+        note_scan(scan, ms)
+    return rows
+
+
+# What a query read, noted under its SQL (remembered) beside the sets' names (facets.rows_key).
+_READ = "read:"
 
 
 def base_name(queryset) -> str:

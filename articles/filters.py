@@ -29,6 +29,8 @@ from articles.widgets import FastCheckboxes, FastSelect
 # A page shows this many rows; a relevance-ordered list pages through at most RESULT_CAP rows
 # (ranks are floats, so they make poor keyset cursors; a capped window keeps OFFSET cheap).
 PAGE_SIZE = 20
+# The same as search.RESULT_COUNT_CAP: a search's article tier then ranks exactly the query
+# the page ranks, and the page finds it kept (search.article_tier_for).
 RESULT_CAP = 1000
 
 

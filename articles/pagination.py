@@ -141,29 +141,19 @@ def ranked_page(
     The best RESULT_CAP + 1 ids are read in one query, which also gives the capped count (no
     second pass over the matches: with filters that leave few of them, counting walked every
     match again, 38 ms of an 80 ms search at 1M quotes). The list is kept under the archive's
-    version (``facet_counts.remembered``), so the next page of the same search ranks nothing.
-    Ranking reads every row of the set: the time it took is noted under ``rows_name`` (the
-    set's facets.rows_key), which tells the facets whether counting the same rows can fit.
+    version (``search.best_ids``), so the next page of the same search ranks nothing. What
+    ranking cost (reading every row of the set, or its estimate where an index skipped rows)
+    is noted under ``rows_name`` (the set's facets.rows_key), which tells the facets whether
+    counting the same rows can fit.
     """
-    from articles.facet_counts import remembered
-
     number = number or 1
     offset = (number - 1) * size
     # Rank and page on ids alone, then read the page's rows by id: joining every match before
     # the sort cost 380 ms for a common word at 300,000 quotes, and reading the rows through an
     # id subquery left the planner weighing every order of the tables it joined (3 ms of
     # planning); by a list of ids the rows are read straight from the primary key.
-    best = search.by_relevance(queryset).values_list("pk")[: RESULT_CAP + 1]
-
-    def unread_ms(rows, ms: float) -> float:
-        # The RUM index read only the rows it returned: below the cap, that was all of them.
-        return search.unread_matches_ms(best, ms / len(rows)) if len(rows) > RESULT_CAP else 0.0
-
     try:
-        found = remembered(
-            queryset.db, best.query.sql_with_params(), scan=rows_name, unread_ms=unread_ms
-        )
-        ranked = [pk for (pk,) in found]
+        ranked = search.best_ids(queryset, RESULT_CAP + 1, scan=rows_name)
     except EmptyResultSet:  # a search of stop words only, an empty choice: nothing to read
         ranked = []
     ids = ranked[offset : offset + size + 1]

@@ -21,6 +21,9 @@ from tests.caches import clear_caches
 from tests.test_facets_together import counts, expected, facet_queries
 
 SEARCH = "/quotes/?q=guarantees"
+# The rankings of a first search of SEARCH: on PostgreSQL its article tier ranks the own
+# matches first (fewer than the cap, so the page ranks them again with the tier).
+RANKINGS = 2 if connection.vendor == "postgresql" else 1
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="Background counts: PostgreSQL only"
 )
@@ -64,7 +67,7 @@ def test_a_ranking_past_the_budget_sends_the_facets_to_the_background(
     monkeypatch.setattr(facet_counts, "BACKGROUND_COUNTS", True)
     with CaptureQueriesContext(connection) as captured:
         first = client.get(SEARCH)
-    assert slow_ranking["rankings"] == 1
+    assert slow_ranking["rankings"] == RANKINGS
     assert facet_queries(captured) == []  # not tried: the ranking alone took the budget
     assert all(f.timed_out and f.counting_later for f in first.context["facets"])
     assert "they are being counted" in first.text
@@ -72,7 +75,7 @@ def test_a_ranking_past_the_budget_sends_the_facets_to_the_background(
     for thread in list(facet_counts._threads):
         thread.join(10)
     second = client.get(SEARCH)
-    assert slow_ranking["rankings"] == 1  # the ranked ids are kept: nothing noted this time
+    assert slow_ranking["rankings"] == RANKINGS  # the ranked ids are kept: none ranked again
     assert not any(f.timed_out for f in second.context["facets"])
     for name in ("speaker", "party", "outlet", "kind"):
         assert counts(second, name) == expected(_matches(), name), name
@@ -84,7 +87,7 @@ def test_a_ranking_inside_the_budget_leaves_the_facets_counted_on_the_page(
     # 40 ms of ranking against the tests' 10 s budget: counting may fit, so it is tried.
     with CaptureQueriesContext(connection) as captured:
         page = client.get(SEARCH)
-    assert slow_ranking["rankings"] == 1
+    assert slow_ranking["rankings"] == RANKINGS
     assert len(facet_queries(captured)) == 1
     assert counts(page, "outlet") == expected(_matches(), "outlet")
 
@@ -97,7 +100,7 @@ def test_without_a_background_count_a_slow_ranking_still_lets_the_facets_try(
     monkeypatch.setattr(facets, "FACET_BUDGET_MS", 25)
     with CaptureQueriesContext(connection) as captured:
         page = client.get(SEARCH)
-    assert slow_ranking["rankings"] == 1
+    assert slow_ranking["rankings"] == RANKINGS
     assert len(facet_queries(captured)) == 1
     assert counts(page, "kind") == expected(_matches(), "kind")
 

@@ -499,7 +499,10 @@ def test_a_search_ranks_once_for_all_its_visits_until_a_write(archive, client):
     Quote.objects.filter(pk=rows[-1]).delete()
     with CaptureQueriesContext(connection) as captured:
         after = client.get(url)
-    assert sum(_ranks(q["sql"]) for q in captured) == 1
+    # On PostgreSQL the article tier ranks the search's own matches first (fewer than the cap
+    # here, so the page ranks them again with the tier): search.article_tier_for.
+    rankings = 2 if connection.vendor == "postgresql" else 1
+    assert sum(_ranks(q["sql"]) for q in captured if not q["sql"].startswith("EXPLAIN")) == rankings
     assert [q.pk for q in after.context["page"].rows] == rows[:-1]
     assert after.context["page"].count == len(rows) - 1
     clear_caches()
