@@ -239,8 +239,10 @@ def request_script(statements: list[str]) -> list[str]:
 
     A page that counts within a budget sets ``statement_timeout`` before its counting queries
     and leaves out the ones that run out of time; the script applies the same timeout to the
-    statements that follow, each in a block of its own that COMMIT ends (a ROLLBACK when the
-    timeout cancelled it, as on the page), and psql, like the page, goes on to the next.
+    statements that follow, and psql, like the page, goes on to the next. Each is set for its
+    statement and reset after it, outside any transaction: in a BEGIN ... COMMIT block, a
+    timeout that cancelled the COMMIT itself (seen once under load, with 1-2 ms left of a
+    budget) left the transaction aborted, and the next block's statements all failed.
     """
     lines = []
     timeout = None
@@ -253,16 +255,15 @@ def request_script(statements: list[str]) -> list[str]:
         if JOIN_ORDER in sql:
             fixed_joins = True
             continue
-        if timeout is None and not fixed_joins:
-            lines.append(f"{sql};")
-            continue
-        lines.append("BEGIN;")
+        before, after = [], []
         if timeout is not None:
-            lines.append(f"SET LOCAL statement_timeout = {timeout:d};")
+            before.append(f"SET statement_timeout = {timeout:d};")
+            after.append("RESET statement_timeout;")
         if fixed_joins:
-            lines.append("SET LOCAL join_collapse_limit = 1;")
+            before.append("SET join_collapse_limit = 1;")
+            after.append("RESET join_collapse_limit;")
             fixed_joins = False
-        lines += [f"{sql};", "COMMIT;"]
+        lines += [*before, f"{sql};", *after]
     return lines
 
 
