@@ -19,9 +19,14 @@ the same clean query:
   vector, ranked as D, so it is indexed once per article rather than once per quote). The
   body tier joins the results only while the quotes' own matches number fewer than
   RESULT_COUNT_CAP, and only when the matching articles are found in time (``article_tier_for``).
+  Quotes rank by the score of the RUM index (migration 0011), which returns the best of them
+  in order without reading the other matches (``by_relevance``): ``ts_rank`` for one word or
+  phrase, cover density for several.
 - SQLite gets an FTS5 MATCH expression in which every term is an FTS5 string, so no user input
   is ever read as FTS5 syntax, ranked by the same column weights (see ``_Fts5Rank``).
-Known differences: SQLite's porter stemmer is the original Porter algorithm and PostgreSQL's
+Known differences: SQLite's ranking mirrors ``ts_rank`` (so several words rank a little
+differently), and rows of equal score come in the index's order on PostgreSQL, by bm25 and then
+descending id on SQLite; SQLite's porter stemmer is the original Porter algorithm and PostgreSQL's
 ``english`` config is Snowball (rare words stem differently); an FTS5 phrase matches its words
 exactly where PostgreSQL skips stop words inside it ("open the door" ~ "open a door").
 """
