@@ -73,8 +73,8 @@ __all__ = [
     "parse_query",
     "search_articles",
     "search_quotes",
+    "estimated_rows",
     "suggest_speakers",
-    "unread_matches_ms",
 ]
 
 CONFIG = "english"
@@ -271,43 +271,41 @@ def best_ids(queryset, limit: int, *, scan: str | None = None) -> list[int]:
     archive's version (``facet_counts.remembered``: the next page of the same search, and the
     page after an article tier that ranked the same rows, rank nothing). ``scan`` names the
     set whose facets the ranking's cost informs. Raises EmptyResultSet for a set that can
-    hold no row."""
+    hold no row.
+
+    The facets group every match, and the time ranking took told them whether that could fit
+    (facets.GROUPING_PER_SCAN). The RUM index reads only the rows it returns, so its time alone
+    no longer says; its time per row does, in the state the cache is in now, times the
+    planner's estimate of the matches: 6 ms for the best 1,001 of 6,065 matches whose pages
+    were not in PostgreSQL's buffers, where grouping all of them took 21 ms.
+    """
     from articles.facet_counts import remembered
 
     best = by_relevance(queryset).values_list("pk")[:limit]
+    sql_params = best.query.sql_with_params()
+    from_index = DISTANCE in queryset.query.annotations
 
     def unread_ms(rows, ms: float) -> float:
-        # The RUM index read only the rows it returned: below the limit, that was all of them.
-        return unread_matches_ms(best, ms / len(rows)) if len(rows) >= limit else 0.0
+        # Below the limit the index returned, and so read, every match.
+        if not from_index or len(rows) < limit:
+            return 0.0
+        return estimated_rows(queryset.db, sql_params, queryset.model._meta.db_table) * (
+            ms / len(rows)
+        )
 
-    found = remembered(queryset.db, best.query.sql_with_params(), scan=scan, unread_ms=unread_ms)
+    found = remembered(queryset.db, sql_params, scan=scan, unread_ms=unread_ms)
     return [pk for (pk,) in found]
 
 
-def unread_matches_ms(best, ms_per_row: float) -> float:
-    """For ids that ``by_relevance`` took from the RUM index (``best``, a LIMITed query): what
-    reading every match would take, at ``ms_per_row`` (what reading the rows it returned took
-    just now), for the planner's estimate of their number.
-
-    The facets group every match, and the time ranking took told them whether that could fit
-    (facets.GROUPING_PER_SCAN); the index reads only the rows it returns, so its time alone no
-    longer says. Its time per row does, in the state the cache is in now: 6 ms for the best
-    1,001 of 6,065 matches whose pages were not in PostgreSQL's buffers, where grouping all of
-    them took 21 ms. 0.0 for ids ranked by reading every match: their own time says it.
-    """
-    if DISTANCE not in best.query.annotations:
-        return 0.0
-    try:
-        sql, params = best.query.sql_with_params()
-    except EmptyResultSet:
-        return 0.0
-    with connections[best.db].cursor() as cursor:
+def estimated_rows(alias: str, sql_params: tuple, table: str) -> float:
+    """The planner's estimate of the rows a query reads from ``table`` before any LIMIT."""
+    sql, params = sql_params
+    with connections[alias].cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         (plan,) = cursor.fetchone()
     if isinstance(plan, str):
         plan = json.loads(plan)
-    table = best.model._meta.db_table
-    return _most_rows(plan[0]["Plan"], table) * ms_per_row
+    return _most_rows(plan[0]["Plan"], table)
 
 
 def _most_rows(node: dict, table: str) -> float:

@@ -144,15 +144,15 @@ def test_a_ranking_from_the_rum_index_tells_the_facets_what_the_rows_it_skipped_
     # say whether grouping them fits: its estimate of the rows it did not read does.
     asked = []
 
-    def estimate(best, ms_per_row):
-        asked.append(ms_per_row)
+    def estimate(alias, sql_params, table):
+        asked.append(table)
         return unread_ms
 
-    monkeypatch.setattr(search, "unread_matches_ms", estimate)
+    monkeypatch.setattr(search, "estimated_rows", estimate)
     with CaptureQueriesContext(connection) as captured:
         page = client.get(SEARCH)
     assert len([q for q in captured if " <=> " in q["sql"]]) == 1
-    assert len(asked) == 1 and asked[0] > 0
+    assert asked == ["articles_quote"]
     assert len(facet_queries(captured)) == (1 if tried else 0)
     assert all(f.timed_out == (not tried) for f in page.context["facets"])
     if tried:
@@ -160,9 +160,10 @@ def test_a_ranking_from_the_rum_index_tells_the_facets_what_the_rows_it_skipped_
 
 
 @postgresql_only
-def test_unread_matches_are_estimated_only_for_ids_the_index_ranked(archive):
-    quotes = Quote.objects.all()
-    by_index = search.search_quotes(quotes, "guarantees", article_tier=search.ArticleTier())
+def test_the_planner_estimates_the_matches_a_limited_ranking_skips(archive):
+    by_index = search.search_quotes(
+        Quote.objects.all(), "guarantees", article_tier=search.ArticleTier()
+    )
     best = search.by_relevance(by_index).values_list("pk")[:3]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -170,10 +171,20 @@ def test_unread_matches_are_estimated_only_for_ids_the_index_ranked(archive):
             "websearch_to_tsquery('english', 'guarantees')"
         )
         estimate = cursor.fetchone()[0][0]["Plan"]["Plan Rows"]
-    assert search.unread_matches_ms(best, 0.5) == estimate * 0.5 > 0
-    # Ranked by reading every match (an article tier): its own time says it all.
-    with_tier = search.search_quotes(quotes, "guarantees", article_tier=search.ArticleTier((1,)))
-    assert search.unread_matches_ms(search.by_relevance(with_tier)[:3], 0.5) == 0.0
+    sql_params = best.query.sql_with_params()
+    assert search.estimated_rows("default", sql_params, "articles_quote") == estimate > 0
+
+
+def test_a_ranking_that_read_every_match_asks_for_no_estimate(archive, client, monkeypatch):
+    # Below the caps (an article tier, or fewer matches than the limit) the ranking read every
+    # match, and its own time says what reading them costs.
+    def estimate(alias, sql_params, table):
+        raise AssertionError("no estimate needed")
+
+    monkeypatch.setattr(search, "estimated_rows", estimate)
+    clear_caches()
+    page = client.get(SEARCH)
+    assert page.status_code == 200 and len(page.context["page"].rows) > 3
 
 
 def test_the_rum_order_is_the_ranks_order(archive):
