@@ -240,9 +240,10 @@ def request_script(statements: list[str]) -> list[str]:
     A page that counts within a budget sets ``statement_timeout`` before its counting queries
     and leaves out the ones that run out of time; the script applies the same timeout to the
     statements that follow, and psql, like the page, goes on to the next. Each is set for its
-    statement and reset after it, outside any transaction: in a BEGIN ... COMMIT block, a
-    timeout that cancelled the COMMIT itself (seen once under load, with 1-2 ms left of a
-    budget) left the transaction aborted, and the next block's statements all failed.
+    statement and reset after it, outside any transaction. In BEGIN ... COMMIT blocks, one full
+    run stopped on three statements in a row failing as "current transaction is aborted": a
+    block left open, most likely by a budget of a few ms running out on its COMMIT. In
+    autocommit a cancel ends only the statement it cancels.
     """
     lines = []
     timeout = None
