@@ -24,14 +24,15 @@ from articles.filter_fields import (  # noqa: F401  (Cursor and parse_date_span 
     parse_date_span,
 )
 from articles.models import Article, Event, NegotiationFormat, Outlet, Party, Quote, Speaker
+from articles.search import RESULT_COUNT_CAP
 from articles.widgets import FastCheckboxes, FastSelect
 
 # A page shows this many rows; a relevance-ordered list pages through at most RESULT_CAP rows
 # (ranks are floats, so they make poor keyset cursors; a capped window keeps OFFSET cheap).
 PAGE_SIZE = 20
-# The same as search.RESULT_COUNT_CAP: a search's article tier then ranks exactly the query
-# the page ranks, and the page finds it kept (search.article_tier_for).
-RESULT_CAP = 1000
+# The cap the search counts to: a search's article tier then ranks exactly the query the page
+# ranks, and the page finds it kept (search.article_tier_for).
+RESULT_CAP = RESULT_COUNT_CAP
 
 
 class ListForm(forms.Form):

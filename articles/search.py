@@ -261,9 +261,14 @@ def by_relevance(queryset):
     them, else by ``-rank``. Rows of equal score come in the index's order there (the order of
     their rows in the table) and by descending id otherwise; a search's ranked ids are kept
     per archive version, so its pages agree with each other either way."""
-    if DISTANCE in queryset.query.annotations:
+    if _by_index(queryset):
         return queryset.order_by(DISTANCE)
     return queryset.order_by("-rank", "-pk")
+
+
+def _by_index(queryset) -> bool:
+    # search_quotes leaves this hidden ordering only where the RUM index can answer it.
+    return DISTANCE in queryset.query.annotations
 
 
 def best_ids(queryset, limit: int, *, scan: str | None = None) -> list[int]:
@@ -283,7 +288,7 @@ def best_ids(queryset, limit: int, *, scan: str | None = None) -> list[int]:
 
     best = by_relevance(queryset).values_list("pk")[:limit]
     sql_params = best.query.sql_with_params()
-    from_index = DISTANCE in queryset.query.annotations
+    from_index = _by_index(queryset)
 
     def unread_ms(rows, ms: float) -> float:
         # Below the limit the index returned, and so read, every match.
@@ -330,7 +335,7 @@ def article_tier_for(queryset, query: str) -> ArticleTier:
 
     def own_matches() -> int:
         own = search_quotes(queryset, query, article_tier=ArticleTier())
-        if DISTANCE in own.query.annotations:
+        if _by_index(own):
             # The RUM index ranks the own matches about as fast as counting them (both read
             # up to 1,001 rows), and when they fill the cap that ranking is the page's own
             # (ranked_page finds it kept): a first search of a common word counted 1,000 rows
