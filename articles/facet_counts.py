@@ -46,10 +46,19 @@ def shared_cache() -> bool:
 BACKGROUND_COUNTS = getattr(settings, "PARLEY_BACKGROUND_COUNTS", shared_cache())
 LATER_TIMEOUT_MS = 30_000  # a background count that takes longer than this is abandoned
 _threads: list[threading.Thread] = []  # the background counts (tests wait for them)
-_queue: deque = deque()  # (alias, version, {cache key: query}) waiting to be counted
+_queue: deque = deque()  # (alias, version, {cache key: query}, when queued) to be counted
 _lock = threading.Lock()
 _draining = {"on": False}
 MAX_QUEUED = 100
+# Background counts are for the next visit; pages are for the reader waiting now. So the site
+# counts one query at a time in the background, whatever its number of processes (a
+# PostgreSQL advisory lock), and after each count rests as long as it counted (at most
+# REST_MAX_SECONDS): on a two-core server, counting for the next visit takes at most half a
+# core. Without it, a burst of new searches at 1M quotes kept every process's counting thread
+# busy on large sets (a common stem's facets read up to 160,000 rows), beside the pages.
+BACKGROUND_LOCK = 0x5061726C  # "Parl": the advisory lock's key, for this site's database
+REST_RATIO = 1.0
+REST_MAX_SECONDS = 5.0
 # Marks a query that ran out of a page's time at a version, where nothing counts it later. It
 # is tried again after SLOW_SECONDS, in case a burst of load rather than its size stopped it.
 SLOW = ":slow"
@@ -406,7 +415,10 @@ def _count_later(alias: str, version: str, tasks: list[_Task], cache_keys: dict)
     One counting thread per process, which counts the queued pages one after another, and each
     query counted by one process at a time (a "pending" mark in the shared cache): while the
     archive is being written to, its version keeps moving, and every page would otherwise start
-    full counts of its own. Returns the names being counted (here or by another process).
+    full counts of its own. The threads of all processes count one query at a time and rest
+    between counts (BACKGROUND_LOCK, REST_RATIO), so work queued behind them can wait; what
+    waited longer than its mark lasts is dropped unread, and the next visit queues it again.
+    Returns the names being counted (here or by another process).
     """
     start = {
         _pending(task, cache_keys): (task, {name: cache_keys[name] for name in task.names})
@@ -424,7 +436,7 @@ def _count_later(alias: str, version: str, tasks: list[_Task], cache_keys: dict)
                 # Past this the thread is far behind: do not promise counts it will not reach.
                 cache.delete_many(list(start))
                 return set()
-            _queue.append((alias, version, start))
+            _queue.append((alias, version, start, time.monotonic()))
             if not _draining["on"]:
                 _draining["on"] = True
                 thread = threading.Thread(target=_drain, daemon=True)
@@ -451,15 +463,39 @@ def _drain() -> None:
                 if not _queue:
                     _draining["on"] = False
                     return
-                alias, version, work = _queue.popleft()
+                alias, version, work, queued = _queue.popleft()
             aliases.add(alias)
             try:
-                _count_now(alias, version, work)
+                with _one_at_a_time(alias):
+                    if time.monotonic() - queued > LATER_TIMEOUT_MS / 1000:
+                        # Its marks have expired: a visit since may have queued it again.
+                        cache.delete_many(list(work))
+                        continue
+                    started = time.monotonic()
+                    _count_now(alias, version, work)
+                    _rest(min((time.monotonic() - started) * REST_RATIO, REST_MAX_SECONDS))
             except Exception:  # noqa: BLE001 - one failed count must not stop the others
                 connections[alias].close()  # a broken connection is not reused
     finally:
         for alias in aliases:
             connections[alias].close()
+
+
+def _rest(seconds: float) -> None:
+    # Still holding the lock: every process's counting rests, not only this one's.
+    time.sleep(seconds)
+
+
+@contextmanager
+def _one_at_a_time(alias: str):
+    """Hold the site's background-counting lock (waiting for it, in PostgreSQL) while inside."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [BACKGROUND_LOCK])
+    try:
+        yield
+    finally:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [BACKGROUND_LOCK])
 
 
 def _count_now(alias: str, page_version: str, work: dict) -> None:

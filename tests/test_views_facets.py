@@ -172,6 +172,108 @@ def test_pages_cut_short_while_counting_goes_on_are_queued_not_dropped(
         assert not any(f.timed_out for f in client.get(url).context["facets"]), url
 
 
+@contextmanager
+def counting_lock_held_elsewhere():
+    """The site's background-counting lock, held by another connection (another process)."""
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [facet_counts.BACKGROUND_LOCK])
+        yield other
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [facet_counts.BACKGROUND_LOCK])
+    finally:
+        other.close()
+
+
+def waiting_for_the_lock() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            "AND objid = %s",
+            [facet_counts.BACKGROUND_LOCK],
+        )
+        return cursor.fetchone()[0]
+
+
+def wait_until(predicate, seconds=10):
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+@postgresql_only
+def test_background_counts_wait_while_another_process_counts(
+    committed_archive, client, monkeypatch
+):
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
+    monkeypatch.setattr(facet_counts, "BACKGROUND_COUNTS", True)
+    with counting_lock_held_elsewhere():
+        first = client.get(URL)
+        assert all(f.counting_later for f in first.context["facets"])
+        wait_until(lambda: waiting_for_the_lock() == 1)  # this process's thread, waiting
+        waiting = client.get(URL)
+        assert all(f.timed_out and f.counting_later for f in waiting.context["facets"])
+    for thread in list(facet_counts._threads):
+        thread.join(10)
+    assert waiting_for_the_lock() == 0
+    counted = client.get(URL)
+    assert [(o.value, o.count) for o in facet(counted, "outlet").options] == [
+        ("tass", 18),
+        ("sputnik", 16),
+        ("rt", 8),
+    ]
+
+
+@postgresql_only
+def test_background_counting_rests_as_long_as_it_counted(committed_archive, client, monkeypatch):
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
+    monkeypatch.setattr(facet_counts, "BACKGROUND_COUNTS", True)
+    rests, counting = [], []
+    count_now = facet_counts._count_now
+
+    def timed_count(*args):
+        started = time.monotonic()
+        count_now(*args)
+        counting.append(time.monotonic() - started)
+
+    monkeypatch.setattr(facet_counts, "_count_now", timed_count)
+    monkeypatch.setattr(facet_counts, "_rest", rests.append)
+    client.get(URL)
+    client.get(f"{URL}?kind=direct")
+    for thread in list(facet_counts._threads):
+        thread.join(10)
+    assert len(rests) == len(counting) == 2
+    for rest, took in zip(rests, counting, strict=True):
+        assert took <= rest <= took + 0.005  # the time counted, as the thread measured it
+    monkeypatch.setattr(facet_counts, "REST_MAX_SECONDS", 0.0001)
+    client.get(f"{URL}?kind=partial")
+    for thread in list(facet_counts._threads):
+        thread.join(10)
+    assert rests[2:] == [0.0001]
+
+
+@postgresql_only
+def test_queued_counts_older_than_their_marks_are_dropped(committed_archive, client, monkeypatch):
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
+    monkeypatch.setattr(facet_counts, "BACKGROUND_COUNTS", True)
+    with counting_lock_held_elsewhere():
+        client.get(URL)
+        wait_until(lambda: waiting_for_the_lock() == 1)
+        # By the time the lock is free, the work has waited longer than its marks last.
+        monkeypatch.setattr(facet_counts, "LATER_TIMEOUT_MS", 0)
+    for thread in list(facet_counts._threads):
+        thread.join(10)
+    monkeypatch.setattr(facet_counts, "LATER_TIMEOUT_MS", 30_000)
+    # Nothing was counted, and its marks are gone: the next visit queues it again.
+    again = client.get(URL)
+    assert all(f.timed_out and f.counting_later for f in again.context["facets"])
+    for thread in list(facet_counts._threads):
+        thread.join(10)
+    assert not any(f.timed_out for f in client.get(URL).context["facets"])
+
+
 def test_cached_counts_are_never_served_after_a_write(committed_archive, client, monkeypatch):
     first = client.get(URL)
     assert [(o.value, o.count) for o in facet(first, "outlet").options][0] == ("tass", 18)
