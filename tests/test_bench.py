@@ -220,3 +220,35 @@ def test_datasette_serves_the_corpus_postgresql_serves_unless_told_otherwise():
 
     apart = run.parse_args(["--sqlite-quotes", "100000", "--datasette-quotes", "100000"])
     assert (apart.quotes, apart.datasette_quotes) == (1_000_000, 100_000)
+
+
+def test_the_bench_watches_the_lock_the_site_counts_under():
+    from articles import facet_counts
+
+    assert run.COUNTING_LOCK == facet_counts.BACKGROUND_LOCK
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="background counts: PostgreSQL")
+def test_settling_waits_while_the_counting_lock_is_held(db):
+    import threading
+
+    import psycopg
+
+    s = connection.settings_dict
+    url = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    held = threading.Event()
+
+    def hold_for_a_while():
+        with psycopg.connect(url, autocommit=True) as other:
+            other.execute("SELECT pg_advisory_lock(%s)", [run.COUNTING_LOCK])
+            held.set()
+            # Idle while holding it, as a counting thread resting between two counts.
+            threading.Event().wait(0.8)
+
+    holder = threading.Thread(target=hold_for_a_while)
+    holder.start()
+    held.wait(5)
+    waited = run.settle(url, most=10)
+    holder.join()
+    assert 0.8 <= waited < 5
+    assert run.settle(url, most=10) < 0.8  # nothing held or running: two idle looks
