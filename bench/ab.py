@@ -17,7 +17,8 @@ A cold case ("search new mid word") must not ask a word twice: its kept values w
 the second time. Each of its loads gets its own words, every 2 x rounds-th of a list of
 unasked ones, so that both sides meet words of the same spread of frequencies, and what
 earlier runs kept is dropped first (`count_facets --clear`, which counts the common lists
-again).
+again). After each of its loads the background counts that load started are let finish
+(`run.settle`), so that neither side is timed beside the other's.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import time
 from pathlib import Path
 
 import loadgen
+import run
 import servers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +85,9 @@ def wait_ready(port: int, timeout: float = 60) -> None:
 
 COLD_FROM = 2_000  # vocabulary rank: past the words bench/run.py's cold case asks (1,600 on)
 COLD_PER_LOAD = 300  # more words than a load of a few seconds asks for
+# Queued background counts wait at most 30 s (articles.facet_counts.LATER_TIMEOUT_MS) and each
+# runs for at most as long again.
+COLD_SETTLE_SECONDS = 120
 
 
 def cold_loads(database_url: str, loads: int) -> list[list[str]]:
@@ -146,6 +151,10 @@ def main(argv=None) -> int:
                             connections=args.connections, loader=loader,
                         )  # fmt: skip
                         figures[(label, name)].append((result.p50, result.p95))
+                        if name in cold:
+                            # Its background counts finish before the other side's load: they
+                            # would otherwise run beside it, timed as the other side's.
+                            run.settle(args.database_url, most=COLD_SETTLE_SECONDS)
         finally:
             for process, _ in processes.values():
                 os.killpg(process.pid, signal.SIGTERM)
