@@ -169,9 +169,17 @@ def test_a_search_page_marks_its_rows_once_per_version(archive, client, url):
     assert [str(row.snippet) for row in after.context["page"].rows] == snippets
 
 
+def _suggested(sql) -> int:
+    """The suggestion lookups: speakers by the names a query holds (not the names' list)."""
+    return sum('"articles_speakeralias"' in q and " IN (" in q for q in sql)
+
+
+def _names_read(sql) -> int:
+    return sum('"articles_speakeralias"' in q and " IN (" not in q for q in sql)
+
+
 def test_speaker_suggestions_are_found_once_per_version(archive, client):
-    def suggested(sql):
-        return sum('"articles_speakeralias"' in q for q in sql)
+    suggested = _suggested
 
     first, sql = _sql(client, "/quotes/?q=lavrov")
     assert suggested(sql) == 1
@@ -186,6 +194,26 @@ def test_speaker_suggestions_are_found_once_per_version(archive, client):
     after, sql = _sql(client, "/quotes/?q=lavrov")
     assert suggested(sql) == 1
     assert [s.slug for s in after.context["suggestions"]] == ["lavrov-junior", "sergey-lavrov"]
+
+
+def test_a_search_that_names_no_speaker_looks_none_up(archive, client):
+    # The names are read once per version and process; a query naming none of them sends no
+    # suggestion lookup at all.
+    first, sql = _sql(client, "/quotes/?q=guarantees")
+    assert (_names_read(sql), _suggested(sql)) == (1, 0)
+    assert first.context["suggestions"] == []
+    second, sql = _sql(client, "/quotes/?q=legally+binding")
+    assert (_names_read(sql), _suggested(sql)) == (0, 0)
+    assert second.context["suggestions"] == []
+    # A name, whole or as one of the query's words, is looked up as before.
+    named, sql = _sql(client, "/quotes/?q=Lavrov+guarantees")
+    assert (_names_read(sql), _suggested(sql)) == (0, 1)
+    assert [s.slug for s in named.context["suggestions"]] == ["sergey-lavrov"]
+    # A speaker written since is among the names at the new version.
+    Speaker.objects.create(name="Guarantees", slug="guarantees")
+    after, sql = _sql(client, "/quotes/?q=guarantees")
+    assert (_names_read(sql), _suggested(sql)) == (1, 1)
+    assert [s.slug for s in after.context["suggestions"]] == ["guarantees"]
 
 
 def test_kept_values_are_not_read_by_code_with_other_models(archive, monkeypatch):
@@ -399,3 +427,14 @@ def test_a_list_counts_its_rows_statements_once_per_version(archive, client, url
     after = {row.pk: row.quote_count for row in client.get(url).context["page"].rows}
     assert after[counted[0].pk] == expected[counted[0].pk] - 1
     assert after[target.pk] == expected[target.pk] + 1
+
+
+def test_past_the_names_memory_holds_every_search_looks_up_its_names(archive, client, monkeypatch):
+    from articles import dimensions
+
+    monkeypatch.setattr(dimensions, "MAX_HELD", 1)
+    first, sql = _sql(client, "/quotes/?q=guarantees")
+    assert (_names_read(sql), _suggested(sql)) == (1, 1)  # read once, found too many, not held
+    second, sql = _sql(client, "/quotes/?q=binding")
+    assert (_names_read(sql), _suggested(sql)) == (0, 1)
+    assert first.context["suggestions"] == second.context["suggestions"] == []
