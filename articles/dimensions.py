@@ -7,8 +7,8 @@ the order, which took a transaction of four round trips), Django compiled a 60-c
 (2.1 ms) and built six model instances per row. Speakers, parties, events and outlets are a
 few thousand rows that a page keeps meeting again (2,000 speakers, 500 events and 12 outlets
 in the 1M-quote corpus), so the row query joins only the article, and ``attach`` gives each
-row the others from memory, reading the ones this process has not met yet in one query per
-table, by id.
+row the others from memory. The first page that needs a table reads its first WHOLE_TABLE
+rows, all of a table that small, in one query; later pages read only rows not held, by id.
 
 The speakers' names and aliases, lowercased as the speaker suggestions compare them, are held
 the same way (``speaker_names``), so that a search naming no speaker looks none up.
@@ -26,6 +26,11 @@ from articles.facet_counts import archive_version
 # Past this many rows of one table the process forgets them all and starts again: a bound on
 # memory (about 1 KB a row) for archives with far more speakers than any visitor walks through.
 MAX_HELD = 20_000
+# A table's first read takes this many rows (by id), not only the page's: all of a small table.
+# Read by id, a new process met new speakers on most pages for hundreds of pages (2,000
+# speakers, 20 rows a page), one more query each: about 1.5 ms of a first search at 1M quotes.
+# Reading all 2,000 speakers with their parties took about 15 ms, once per process and version.
+WHOLE_TABLE = 5_000
 
 _held: dict[str, tuple[str | None, dict]] = {}  # alias -> (version, {model label: {pk: row}})
 
@@ -112,7 +117,11 @@ def _rows(tables: dict | None, alias: str, queryset, ids: set) -> dict:
     ids.discard(None)
     if tables is None:
         return queryset.using(alias).order_by().in_bulk(ids) if ids else {}
-    held = tables.setdefault(queryset.model._meta.label, {})
+    label = queryset.model._meta.label
+    held = tables.get(label)
+    if held is None:
+        rows = queryset.using(alias).order_by("pk")[: min(WHOLE_TABLE, MAX_HELD)]
+        held = tables[label] = {row.pk: row for row in rows}
     missing = [pk for pk in ids if pk not in held]
     if missing:
         if len(held) + len(missing) > MAX_HELD:

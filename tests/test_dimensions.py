@@ -1,8 +1,9 @@
 """Speakers, parties, events and outlets of list rows come from each process's memory.
 
-articles/dimensions.py holds them per archive version: a page reads the ones its process has
-not met, by id, and none on a later visit; a write moves the version, so the next page reads
-them again and shows the change.
+articles/dimensions.py holds them per archive version: the first page that needs a table reads
+its first WHOLE_TABLE rows (all of a small one), later pages only rows not held, by id, and a
+later visit none; a write moves the version, so the next page reads them again and shows the
+change.
 """
 
 import re
@@ -15,9 +16,13 @@ from articles import dimensions
 from articles.models import Event, Outlet, Quote, Speaker
 from tests.budgets import generous_budgets  # noqa: F401  (autouse: whole pages compared)
 
-# The reads by id of attach(): speakers (joined with their parties), events, outlets, by a
-# list of ids (the speaker suggestions read speakers by a subquery of names, not held rows).
-TABLES = tuple(f'WHERE "articles_{table}"."id" IN (' for table in ("speaker", "event", "outlet"))
+# The reads of attach(): speakers (joined with their parties), events, outlets, the first of
+# each table in id order, the rest by a list of ids (the speaker suggestions read speakers by a
+# subquery of names, not held rows).
+TABLES = ("speaker", "event", "outlet")
+WHOLE = re.compile(
+    r'FROM "articles_(speaker|event|outlet)".* ORDER BY "articles_\1"\."id" ASC LIMIT'
+)
 BY_IDS = re.compile(r'WHERE "articles_(speaker|event|outlet)"\."id" IN \(\d')
 
 
@@ -28,18 +33,40 @@ def _get(client, url):
     return response, [q["sql"] for q in queries]
 
 
-def _reads(sql: list[str], table: str) -> list[str]:
-    return [q for q in sql if table in q and BY_IDS.search(q)]
+def _reads(sql: list[str], pattern=BY_IDS) -> list[str]:
+    """The table each read of ``pattern`` is from, in order."""
+    return [found.group(1) for q in sql if (found := pattern.search(q))]
 
 
 @pytest.mark.parametrize("url", ["/quotes/", "/quotes/?q=guarantees", "/", "/quotes.json"])
 def test_a_second_visit_reads_no_speakers_events_or_outlets(archive, client, url):
     first, sql = _get(client, url)
-    for table in TABLES:
-        assert len(_reads(sql, table)) == 1, table
+    assert sorted(_reads(sql, WHOLE)) == sorted(TABLES)
+    assert not _reads(sql)
     second, sql = _get(client, url)
-    assert not [q for q in sql if BY_IDS.search(q)]
+    assert not _reads(sql) and not _reads(sql, WHOLE)
     assert second.content == first.content
+
+
+def test_a_page_of_other_rows_reads_none(archive, client):
+    newest = client.get("/quotes/").context["page"].rows
+    _, sql = _get(client, "/quotes/?sort=oldest")
+    oldest = client.get("/quotes/?sort=oldest").context["page"].rows
+    # The curated archive's newest and oldest pages quote different people.
+    assert {q.speaker_id for q in oldest} - {q.speaker_id for q in newest}
+    assert not _reads(sql) and not _reads(sql, WHOLE)
+
+
+def test_a_table_past_the_first_read_is_read_by_id(archive, client, monkeypatch):
+    monkeypatch.setattr(dimensions, "WHOLE_TABLE", 2)
+    _, sql = _get(client, "/quotes/")
+    assert sorted(_reads(sql, WHOLE)) == sorted(TABLES)
+    # The newest page quotes more than the two lowest speaker ids: those it reads by id.
+    assert "speaker" in _reads(sql)
+    [(_, tables)] = dimensions._held.values()
+    page = client.get("/quotes/").context["page"].rows
+    lowest = set(Speaker.objects.order_by("pk").values_list("pk", flat=True)[:2])
+    assert set(tables["articles.Speaker"]) == lowest | {q.speaker_id for q in page}
 
 
 def test_the_row_query_joins_only_the_article(archive, client):
