@@ -129,6 +129,9 @@ SORT_CHOICES = [("newest", "Newest first"), ("oldest", "Oldest first")]
 SEARCH_SORT_CHOICES = [*SORT_CHOICES, ("relevance", "Best match")]
 
 
+_FORM_CLASSES: dict[tuple, type[forms.Form]] = {}
+
+
 class ArchiveFilterSet(filters.FilterSet):
     """A FilterSet whose form also carries sorting and the page position."""
 
@@ -150,13 +153,20 @@ class ArchiveFilterSet(filters.FilterSet):
         return self._form
 
     def get_form_class(self):
-        form_class = super().get_form_class()
-        form_class.base_fields["sort"] = forms.ChoiceField(
-            choices=[("", "Default"), *self.sort_choices],
-            required=False,
-            widget=FastSelect,
-            error_messages=_choice_error("sort order", self.sort_choices),
-        )
+        # django-filter builds the class and each filter's field on every request (about 1 ms
+        # of a page); they depend only on the filter set's class and the filters it keeps (a
+        # page fixing its speaker drops that one), and a form copies its fields when made.
+        key = (type(self), tuple(self.filters))
+        form_class = _FORM_CLASSES.get(key)
+        if form_class is None:
+            form_class = super().get_form_class()
+            form_class.base_fields["sort"] = forms.ChoiceField(
+                choices=[("", "Default"), *self.sort_choices],
+                required=False,
+                widget=FastSelect,
+                error_messages=_choice_error("sort order", self.sort_choices),
+            )
+            _FORM_CLASSES[key] = form_class
         return form_class
 
     def is_valid(self):

@@ -106,6 +106,36 @@ def test_fixed_filters_are_removed_from_a_speaker_page(archive):
     assert "speaker" not in filterset.form.fields
 
 
+def test_a_form_class_is_built_once_per_filter_set_and_fixed_filters(archive, monkeypatch):
+    import django_filters
+
+    from articles import filters
+
+    built = []
+    build = django_filters.FilterSet.get_form_class
+
+    def counted(self):
+        built.append(type(self))
+        return build(self)
+
+    monkeypatch.setattr(django_filters.FilterSet, "get_form_class", counted)
+    monkeypatch.setattr(filters, "_FORM_CLASSES", {})
+    lavrov = Speaker.objects.get(slug="sergey-lavrov").quotes.all()
+    forms = [
+        QuoteFilterSet(QueryDict("q=veto"), queryset=Quote.objects.all()).form,
+        QuoteFilterSet(QueryDict("kind=direct"), queryset=Quote.objects.all()).form,
+        QuoteFilterSet(QueryDict(""), queryset=lavrov, fixed={"speaker", "party"}).form,
+        QuoteFilterSet(QueryDict("q=veto"), queryset=lavrov, fixed={"speaker", "party"}).form,
+    ]
+    assert built == [QuoteFilterSet, QuoteFilterSet]
+    assert type(forms[0]) is type(forms[1]) and type(forms[2]) is type(forms[3])
+    assert "speaker" in forms[0].fields and "speaker" not in forms[2].fields
+    # Each form still has fields of its own, and its own data.
+    assert forms[0].fields["sort"] is not forms[1].fields["sort"]
+    assert forms[0].is_valid() and forms[0].cleaned_data["q"] == "veto"
+    assert forms[1].is_valid() and forms[1].cleaned_data["q"] == ""
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
