@@ -90,6 +90,27 @@ def test_a_speaker_page_reads_its_events_once_per_version(archive, client):
     assert counts.get(slug, 0) == count - 1
 
 
+@pytest.mark.parametrize(
+    ("model", "slug", "lists"),
+    [(Event, NRC, "event-page-sides"), (Speaker, "sergey-lavrov", "speaker-newest-events")],
+)
+def test_kept_side_markup_reads_no_side_lists(archive, client, monkeypatch, model, slug, lists):
+    from articles import views
+
+    read = []
+    keep = views.kept
+    monkeypatch.setattr(
+        views, "kept", lambda alias, name, compute: read.append(name) or keep(alias, name, compute)
+    )
+    record = model.objects.get(slug=slug)
+    first = client.get(record.get_absolute_url())
+    assert [name for name in read if name.startswith(lists)] == [f"{lists}:{record.pk}"]
+    # The block's markup is kept: the lists it is written from are not read again.
+    again = client.get(record.get_absolute_url())
+    assert again.content == first.content
+    assert [name for name in read if name.startswith(lists)] == [f"{lists}:{record.pk}"]
+
+
 def test_pages_of_different_events_keep_their_own_lists(archive, client):
     def sides(event):
         return (
