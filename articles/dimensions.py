@@ -28,8 +28,8 @@ from articles.facet_counts import archive_version
 MAX_HELD = 20_000
 # A table's first read takes this many rows (by id), not only the page's: all of a small table.
 # Read by id, a new process met new speakers on most pages for hundreds of pages (2,000
-# speakers, 20 rows a page), one more query each: about 1.5 ms of a first search at 1M quotes.
-# Reading all 2,000 speakers with their parties took about 15 ms, once per process and version.
+# speakers, 20 rows a page), one more query each: 0.9 ms for five speakers at 1M quotes.
+# Reading all 2,000 speakers with their parties took 26 ms, once per process and version.
 WHOLE_TABLE = 5_000
 
 _held: dict[str, tuple[str | None, dict]] = {}  # alias -> (version, {model label: {pk: row}})
