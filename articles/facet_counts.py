@@ -30,6 +30,8 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import OperationalError, connections, transaction
 
+from articles import activity
+
 # A token moves with every write, so entries only need to expire to make room; a day bounds how
 # long a count of a version nobody reads any more takes space.
 CACHE_SECONDS = getattr(settings, "PARLEY_COUNT_CACHE_SECONDS", 86_400)
@@ -59,6 +61,12 @@ MAX_QUEUED = 100
 BACKGROUND_LOCK = 0x5061726C  # "Parl": the advisory lock's key, for this site's database
 REST_RATIO = 1.0
 REST_MAX_SECONDS = 5.0
+# And each count first waits until this process has served no request for QUIET_SECONDS, or
+# for YIELD_MAX_SECONDS at most (articles/activity.py): a burst of new searches is not served
+# beside counts for their next visits, and under a load that never pauses counting goes on.
+# YIELD_MAX_SECONDS stays well below LATER_TIMEOUT_MS, past which a queued count is dropped.
+QUIET_SECONDS = 0.05
+YIELD_MAX_SECONDS = 10.0
 # Marks a query that ran out of a page's time at a version, where nothing counts it later. It
 # is tried again after SLOW_SECONDS, in case a burst of load rather than its size stopped it.
 SLOW = ":slow"
@@ -465,6 +473,8 @@ def _drain() -> None:
                     return
                 alias, version, work, queued = _queue.popleft()
             aliases.add(alias)
+            # Pages first: a count starts once this process has served nothing for a moment.
+            activity.wait_until_quiet(QUIET_SECONDS, YIELD_MAX_SECONDS)
             try:
                 with _one_at_a_time(alias):
                     if time.monotonic() - queued > LATER_TIMEOUT_MS / 1000:

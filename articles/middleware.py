@@ -1,5 +1,6 @@
 """Request-scoped helpers for the archive's caches."""
 
+from articles.activity import serving
 from articles.facet_counts import one_version_per_request
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -14,12 +15,16 @@ def archive_version_once(get_response):
     methods write no archive table (they are ``require_safe``), so the token cannot change
     under them through their own doing. A streamed response's body, produced after this
     returns, reads the token again if it needs it.
+
+    Every request, safe or not, is marked as being served (articles/activity.py): background
+    counts wait for a quiet moment.
     """
 
     def middleware(request):
-        if request.method not in SAFE_METHODS:
-            return get_response(request)
-        with one_version_per_request():
-            return get_response(request)
+        with serving():
+            if request.method not in SAFE_METHODS:
+                return get_response(request)
+            with one_version_per_request():
+                return get_response(request)
 
     return middleware
