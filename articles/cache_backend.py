@@ -63,7 +63,8 @@ class UpsertDatabaseCache(DatabaseCache):
         try:
             with self._writing(db) as cursor:
                 cursor.execute(
-                    f"INSERT INTO {table} (cache_key, value, expires) VALUES {rows} "
+                    _unsynced(connection) + f"INSERT INTO {table} (cache_key, value, expires) "
+                    f"VALUES {rows} "
                     "ON CONFLICT (cache_key) DO UPDATE "
                     "SET value = EXCLUDED.value, expires = EXCLUDED.expires",
                     params,
@@ -143,6 +144,20 @@ class UpsertDatabaseCache(DatabaseCache):
         num = cursor.fetchone()[0]
         if num > self._max_entries:
             self._cull(db, cursor, tz_now().replace(microsecond=0), num)
+
+
+def _unsynced(connection) -> str:
+    """What makes a lone write's commit not wait for the WAL to reach the disk.
+
+    A cached value lost in a crash is only a miss later, and a first search's write of its kept
+    values waited for that flush: 1.16 ms of its 1.43 at p50 in-process at 1M quotes, 0.84 of
+    1.08 without it. Inside someone's transaction the setting would hold for all of their
+    writes, so only alone; and only where psycopg binds parameters on the client, which sends
+    both statements in one message, run as one implicit transaction.
+    """
+    if connection.in_atomic_block or connection.settings_dict["OPTIONS"].get("server_side_binding"):
+        return ""
+    return "SET LOCAL synchronous_commit TO off; "
 
 
 class SometimesCulledFileCache(FileBasedCache):

@@ -44,7 +44,9 @@ def test_outside_a_transaction_a_write_is_one_statement_with_no_transaction(
     with CaptureQueriesContext(connection) as queries:
         assert cache.set_many({"a": 1, "b": 2}, 60) == []
         assert cache.add("c", 3, 60) is True
-    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT", "INSERT"]
+    # set_many's one message: SET LOCAL synchronous_commit (its own commit only), the INSERT.
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SET", "INSERT"]
+    assert "; INSERT INTO" in queries.captured_queries[0]["sql"]
     assert cache.get_many(["a", "b", "c"]) == {"a": 1, "b": 2, "c": 3}
     cache.clear()
 
@@ -90,3 +92,44 @@ def test_a_failed_write_is_a_miss_and_leaves_the_transaction_usable():
     cache = fresh()
     cache.set("after", "fine", 60)
     assert cache.get("after") == "fine"
+
+
+def _synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+def test_a_lone_write_does_not_wait_for_the_wal_flush_and_changes_no_setting(
+    transactional_db,
+):
+    cache = fresh()
+    next(cache._writes)  # past the write that counts the table
+    with CaptureQueriesContext(connection) as queries:
+        assert cache.set_many({"a": 1, "b": 2}, 60) == []
+    (write,) = [q["sql"] for q in queries.captured_queries]
+    assert write.startswith('SET LOCAL synchronous_commit TO off; INSERT INTO "parley_cache"')
+    assert cache.get_many(["a", "b"]) == {"a": 1, "b": 2}
+    assert _synchronous_commit() == "on"  # for that write's own transaction only
+    cache.clear()
+
+
+def test_a_write_inside_a_transaction_leaves_its_commit_as_it_was():
+    cache = fresh()
+    next(cache._writes)
+    with CaptureQueriesContext(connection) as queries:  # the test's transaction
+        assert cache.set_many({"a": 1}, 60) == []
+    writes = [q["sql"] for q in queries.captured_queries if "parley_cache" in q["sql"]]
+    assert len(writes) == 1 and writes[0].startswith('INSERT INTO "parley_cache"')
+    assert _synchronous_commit() == "on"
+    assert cache.get("a") == 1
+
+
+def test_a_write_that_counts_the_table_leaves_its_commit_as_it_was(transactional_db):
+    cache = fresh()  # its first write counts the table, in a transaction of its own
+    with CaptureQueriesContext(connection) as queries:
+        assert cache.set_many({"a": 1}, 60) == []
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("INSERT", "SET"))]
+    assert len(writes) == 1 and writes[0].startswith('INSERT INTO "parley_cache"')
+    assert cache.get("a") == 1
+    cache.clear()
