@@ -8,12 +8,11 @@ import threading
 import time
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
 from articles import activity, facet_counts, facets
 from tests.budgets import generous_budgets  # noqa: F401  (autouse: pinned counts)
-from tests.caches import clear_caches
+from tests.test_facets_deferred import committed_archive  # noqa: F401  (committed, cache empty)
 
 URL = "/quotes/"
 
@@ -75,15 +74,6 @@ def test_under_a_load_that_never_pauses_the_wait_gives_up(long_quiet):
 
 
 @pytest.fixture
-def committed_archive(transactional_db):
-    """Committed, so that the background count's own connection sees it."""
-    call_command("loaddata", "archive", verbosity=0)
-    clear_caches()
-    yield
-    clear_caches()
-
-
-@pytest.fixture
 def count_starts(monkeypatch):
     """When each background count started (time.monotonic())."""
     started = []
@@ -105,9 +95,8 @@ def _join_counts():
 
 
 @postgresql_only
-def test_a_count_queued_by_a_page_starts_after_the_page_and_a_quiet_moment(
-    committed_archive, client, count_starts
-):
+@pytest.mark.usefixtures("committed_archive")
+def test_a_count_queued_by_a_page_starts_after_the_page_and_a_quiet_moment(client, count_starts):
     first = client.get(URL)
     ended = time.monotonic()
     assert all(f.counting_later for f in first.context["facets"])
@@ -119,7 +108,8 @@ def test_a_count_queued_by_a_page_starts_after_the_page_and_a_quiet_moment(
 
 
 @postgresql_only
-def test_counts_wait_while_other_requests_are_served(committed_archive, client, count_starts):
+@pytest.mark.usefixtures("committed_archive")
+def test_counts_wait_while_other_requests_are_served(client, count_starts):
     with activity.serving():  # another request of this process, still in flight
         client.get(URL)
         time.sleep(0.5)
@@ -131,9 +121,8 @@ def test_counts_wait_while_other_requests_are_served(committed_archive, client, 
 
 
 @postgresql_only
-def test_counts_go_on_under_a_load_that_never_pauses(
-    committed_archive, client, count_starts, monkeypatch
-):
+@pytest.mark.usefixtures("committed_archive")
+def test_counts_go_on_under_a_load_that_never_pauses(client, count_starts, monkeypatch):
     monkeypatch.setattr(facet_counts, "YIELD_MAX_SECONDS", 0.2)
     with activity.serving():
         client.get(URL)
