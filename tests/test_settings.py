@@ -140,3 +140,33 @@ def test_the_connection_runs_with_read_ahead(db):
     with connection.cursor() as cursor:
         cursor.execute("SHOW effective_io_concurrency")
         assert cursor.fetchone() == ("128",)
+
+
+MMAP_SETUP = (
+    "import django; django.setup(); from django.db import connection; "
+    "cursor = connection.cursor(); cursor.execute('PRAGMA mmap_size'); print(cursor.fetchone()[0])"
+)
+
+
+def run_mmap(**env):
+    return subprocess.run(
+        [sys.executable, "-c", MMAP_SETUP],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "archive.settings", **env},
+        cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_sqlite_maps_the_database_file(tmp_path):
+    url = f"sqlite:///{tmp_path / 'parley.sqlite3'}"
+    mapped = run_mmap(DATABASE_URL=url)
+    assert mapped.returncode == 0, mapped.stderr
+    assert mapped.stdout.strip() == str(1024 * 1024 * 1024)
+    assert run_mmap(DATABASE_URL=url, PARLEY_SQLITE_MMAP_MB="64").stdout.strip() == str(64 << 20)
+    assert run_mmap(DATABASE_URL=url, PARLEY_SQLITE_MMAP_MB="0").stdout.strip() == "0"
+
+
+def test_a_malformed_sqlite_mmap_size_is_an_error(tmp_path):
+    url = f"sqlite:///{tmp_path / 'parley.sqlite3'}"
+    result = run_mmap(DATABASE_URL=url, PARLEY_SQLITE_MMAP_MB="-1")
+    assert result.returncode != 0
+    assert "PARLEY_SQLITE_MMAP_MB='-1': use a whole number of megabytes" in result.stderr
