@@ -28,6 +28,15 @@ def env_bool(name: str, default: bool) -> bool:
     )
 
 
+def env_whole(name: str, default: int, most: int, unit: str = "") -> int:
+    """Read a whole number from 0 to ``most`` from the environment; anything else stops here."""
+    value = os.environ.get(name, str(default))
+    if not (value.isdigit() and int(value) <= most):
+        of = f" of {unit}" if unit else ""
+        raise ImproperlyConfigured(f"{name}={value!r}: use a whole number{of} from 0 to {most}.")
+    return int(value)
+
+
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -113,11 +122,7 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # with 128, the heap file dropped from the OS cache first (bench/RESULTS.md). PostgreSQL's
     # own advice for SSDs is "in the hundreds". PARLEY_PG_IO_CONCURRENCY overrides; a
     # DATABASE_URL that sets ?options= is left as it is.
-    _io = os.environ.get("PARLEY_PG_IO_CONCURRENCY", "128")
-    if not (_io.isdigit() and int(_io) <= 1000):
-        raise ImproperlyConfigured(
-            f"PARLEY_PG_IO_CONCURRENCY={_io!r}: use a whole number from 0 to 1000."
-        )
+    _io = env_whole("PARLEY_PG_IO_CONCURRENCY", 128, 1000)
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "options", f"-c effective_io_concurrency={_io}"
     )
@@ -128,13 +133,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # the pages are read from the OS's cache in place, shared by every worker: its SQL took
     # 21.3-23.9 ms p50 read and 19.8-21.5 mapped at 100,000 quotes (docs/scaling.md). Only
     # address space: the file's pages stay the OS's. PARLEY_SQLITE_MMAP_MB=0 turns it off.
-    _mmap = os.environ.get("PARLEY_SQLITE_MMAP_MB", "1024")
-    if not (_mmap.isdigit() and int(_mmap) <= 1_048_576):
-        raise ImproperlyConfigured(
-            f"PARLEY_SQLITE_MMAP_MB={_mmap!r}: use a whole number of megabytes, 0 to 1048576."
-        )
+    _mmap = env_whole("PARLEY_SQLITE_MMAP_MB", 1024, 1_048_576, unit="megabytes")
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "init_command", f"PRAGMA mmap_size={int(_mmap) * 1024 * 1024}"
+        "init_command", f"PRAGMA mmap_size={_mmap * 1024 * 1024}"
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

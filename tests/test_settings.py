@@ -92,11 +92,7 @@ def test_the_wsgi_entry_point_loads_the_site_and_freezes_it_out_of_the_collector
         "import gc, sys; import archive.wsgi; "
         "print(gc.get_freeze_count() > 10_000, 'articles.views' in sys.modules)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "archive.settings"},
-        cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    result = run_setup(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "True"]
 
@@ -107,12 +103,17 @@ DB_OPTIONS_SETUP = (
 )
 
 
-def run_db_options(**env):
+def run_setup(code, **env):
+    """``code`` run in a fresh process with these settings' environment, and ``env``."""
     return subprocess.run(
-        [sys.executable, "-c", DB_OPTIONS_SETUP],
+        [sys.executable, "-c", code],
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "archive.settings", **env},
         cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
+
+
+def run_db_options(**env):
+    return run_setup(DB_OPTIONS_SETUP, **env)
 
 
 def test_postgresql_reads_heap_pages_ahead():
@@ -149,11 +150,7 @@ MMAP_SETUP = (
 
 
 def run_mmap(**env):
-    return subprocess.run(
-        [sys.executable, "-c", MMAP_SETUP],
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "archive.settings", **env},
-        cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    return run_setup(MMAP_SETUP, **env)
 
 
 def test_sqlite_maps_the_database_file(tmp_path):
