@@ -252,3 +252,38 @@ def test_settling_waits_while_the_counting_lock_is_held(db):
     holder.join()
     assert 0.8 <= waited < 5
     assert run.settle(url, most=10) < 0.8  # nothing held or running: two idle looks
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the floor is measured on PostgreSQL")
+def test_a_first_searchs_floor_is_a_first_request_even_after_the_word_was_asked(archive):
+    import re
+
+    import probe
+    from django.test import Client
+
+    client = Client()
+    probe._get(client, probe.quotes_url())  # the process holds its speakers, events, outlets
+    path = probe.quotes_url(q="security")
+    first = probe._statements(client, path)
+    warm = probe.captured_sql(path)
+    cold = probe.captured_sql(path, warm=False)
+
+    # The load asked the word before the floor is measured: a warm capture reads back what the
+    # first request kept and skips its ranking; the cold capture sends what the first one sent.
+    def ranks(statements):
+        return [sql for sql in statements if "ts_rank" in sql or "<=>" in sql]
+
+    assert ranks(first) and not ranks(warm)
+    # (Less the cache's count of its rows, which one write in 50 makes before culling.)
+    unprefixed = [
+        re.sub(r"parley-floor-[0-9a-f]{32}", "", sql)
+        for sql in cold
+        if sql != 'SELECT COUNT(*) FROM "parley_cache"'
+    ]
+    assert unprefixed == first
+    # It leaves nothing behind, and what the first request kept is still there.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM parley_cache")
+        keys = [key for (key,) in cursor.fetchall()]
+    assert keys and not [key for key in keys if "parley-floor-" in key]
+    assert probe.captured_sql(path) == warm
