@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import OperationalError, connections, transaction
 
-from articles import activity
+from articles import activity, statement_local
 
 # A token moves with every write, so entries only need to expire to make room; a day bounds how
 # long a count of a version nobody reads any more takes space.
@@ -322,9 +322,16 @@ def _fetch(alias: str, query) -> list[tuple]:
     sql_params = _sql(query)
     if sql_params is None:
         return []
+    deadline = _deadline.get()
     with connections[alias].cursor() as cursor:
+        if deadline is not None:
+            return statement_local.fetchall(cursor, statement_local.timeout(deadline), *sql_params)
         cursor.execute(*sql_params)
         return cursor.fetchall()
+
+
+# Within a budget outside any transaction (_time_limit): when its queries must be cancelled.
+_deadline: ContextVar[float | None] = ContextVar("parley_count_deadline", default=None)
 
 
 # Each database's version token, read once per read-only request (one_version_per_request):
@@ -539,9 +546,10 @@ def within_budget(
 
     The names of the tasks stopped while running (not those never started) go to ``cancelled``.
 
-    PostgreSQL stops a query at ``statement_timeout``, set in a savepoint so that cancelling it
-    leaves the request's transaction usable; SQLite's progress handler interrupts it. Each
-    block's timeout is what remained of the budget when it started.
+    PostgreSQL stops a query at ``statement_timeout``: each query's own, sent with it
+    (statement_local; ``run`` must read through ``_fetch``), or inside someone's transaction
+    set in a savepoint, so that cancelling it leaves their transaction usable, for what
+    remained of the budget when the block began. SQLite's progress handler interrupts it.
     """
     deadline = time.monotonic() + budget_ms / 1000
     done: dict = {}
@@ -575,6 +583,14 @@ def within_budget(
 
 @contextmanager
 def _time_limit(connection, ms: float, deadline: float):
+    if statement_local.possible(connection):
+        # Each query of the block is sent with what remains of the budget (_fetch).
+        token = _deadline.set(deadline)
+        try:
+            yield
+        finally:
+            _deadline.reset(token)
+        return
     if connection.vendor == "postgresql":
         with transaction.atomic(using=connection.alias):
             with connection.cursor() as cursor:

@@ -39,6 +39,7 @@ from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 
+from articles import statement_local  # noqa: E402
 from articles.corpus.words import split_words, vocabulary  # noqa: E402
 from articles.models import (  # noqa: E402
     Article,
@@ -214,7 +215,8 @@ def _statements(client, path: str) -> list[str]:
     statements = []
     for query in captured.captured_queries:
         sql = DECLARE.sub("", query["sql"])
-        if re.match(r"^\s*(SELECT|WITH)\b", sql, re.I) and "pg_current_snapshot" not in sql:
+        _, body = statement_local.split(sql)  # a count sent with its own time budget
+        if re.match(r"^\s*(SELECT|WITH)\b", body, re.I) and "pg_current_snapshot" not in body:
             statements.append(sql)
     return statements
 
@@ -279,10 +281,11 @@ CANCELLED = "canceling statement due to statement timeout"
 def request_script(statements: list[str]) -> list[str]:
     """One request's statements as psql input, run as the page ran them, time budgets included.
 
-    A page that counts within a budget sets ``statement_timeout`` before its counting queries
-    and leaves out the ones that run out of time; the script applies the same timeout to the
-    statements that follow, and psql, like the page, goes on to the next. Each is set for its
-    statement and reset after it, outside any transaction. In BEGIN ... COMMIT blocks, one full
+    A page that counts within a budget sends each counting query with its own
+    ``statement_timeout`` (``SET LOCAL`` in front of it), or in a transaction sets one before
+    them, and leaves out the ones that run out of time; the script applies the same timeout to
+    the same statements, and psql, like the page, goes on to the next. Each setting is set for
+    its statement and reset after it, outside any transaction. In BEGIN ... COMMIT blocks, one full
     run stopped on three statements in a row failing as "current transaction is aborted": a
     block left open, most likely by a budget of a few ms running out on its COMMIT. In
     autocommit a cancel ends only the statement it cancels.
@@ -298,14 +301,14 @@ def request_script(statements: list[str]) -> list[str]:
         if JOIN_ORDER in sql:
             fixed_joins = True
             continue
-        before, after = [], []
+        own, sql = statement_local.split(sql)  # sent with settings of its own
         if timeout is not None:
-            before.append(f"SET statement_timeout = {timeout:d};")
-            after.append("RESET statement_timeout;")
+            own.setdefault("statement_timeout", str(timeout))
         if fixed_joins:
-            before.append("SET join_collapse_limit = 1;")
-            after.append("RESET join_collapse_limit;")
+            own.setdefault("join_collapse_limit", "1")
             fixed_joins = False
+        before = [f"SET {name} = {value};" for name, value in own.items()]
+        after = [f"RESET {name};" for name in own]
         lines += [*before, f"{sql};", *after]
     return lines
 

@@ -148,6 +148,22 @@ def test_a_floor_script_runs_each_request_as_the_page_did():
         "RESET statement_timeout;",
         "RESET join_collapse_limit;",
     ]
+    # Outside a transaction the page sends each setting in front of its statement, for it alone.
+    assert probe.request_script(
+        [
+            "SET LOCAL statement_timeout = 19; WITH m AS (SELECT 1) SELECT * FROM m",
+            "SET LOCAL join_collapse_limit = 1; SELECT * FROM t JOIN u ON true",
+            "SELECT 2",
+        ]
+    ) == [
+        "SET statement_timeout = 19;",
+        "WITH m AS (SELECT 1) SELECT * FROM m;",
+        "RESET statement_timeout;",
+        "SET join_collapse_limit = 1;",
+        "SELECT * FROM t JOIN u ON true;",
+        "RESET join_collapse_limit;",
+        "SELECT 2;",
+    ]
     # One untimed run on the new connection, then two timed ones, each after its mark.
     script = probe.floor_script(["SELECT 1"], 2)
     mark = f"\\echo {probe.REQUEST_MARK}"

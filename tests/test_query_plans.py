@@ -14,6 +14,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from articles import statement_local
+
 pytestmark = [
     pytest.mark.skipif(
         connection.vendor != "postgresql",
@@ -56,8 +58,9 @@ def rows_query(queries: list[str]) -> str:
 
 
 def explain(sql: str) -> str:
+    _, statement = statement_local.split(sql)  # a count's time budget, sent in front of it
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN " + sql)
+        cursor.execute("EXPLAIN " + statement)
         return "\n".join(row[0] for row in cursor.fetchall())
 
 

@@ -17,8 +17,9 @@ On PostgreSQL the facet queries, and a search's list of articles whose text matc
 savepoint that sets their time limit (statement_timeout, articles/facets.py), and a quote page's
 row is read with a fixed join order (join_collapse_limit, articles/querysets.py): SAVEPOINT,
 set_config and RELEASE statements around them are not counted in the figures below; outside a
-test's transaction each is a BEGIN/COMMIT and one statement. Nor are the reads and writes of the
-facet counts' cache (see count_queries).
+test's transaction the setting is sent in front of its statement, in the same message
+(articles/statement_local.py). Nor are the reads and writes of the facet counts' cache (see
+count_queries).
 """
 
 import datetime
