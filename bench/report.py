@@ -97,10 +97,11 @@ def table(cases: dict, results: dict, floors: dict, sizes: dict) -> str:
         "per URL before the load (the counts cache holds only what count_facets counted after "
         "loading). Background counts those visits start finish before the load, which repeats "
         "the same URLs, so what a search keeps under the archive's version (facet counts, "
-        'ranked ids, marks, speaker suggestions) is warm. "search new mid word" asks each of '
-        "its words once: nothing it computes is cached (its first-visit column is its first "
-        "three words). Parley on SQLite: its workers share a file cache (PARLEY_CACHE=file:). "
-        "Floor: the SQL one warm request sends (a first request, for that case), run in psql "
+        'ranked ids, marks, speaker suggestions) is warm. "search new mid word" and "search '
+        'new rare word" ask each of their words once: nothing they compute is cached (their '
+        "first-visit column is their first three words). Parley on SQLite: its workers share "
+        "a file cache (PARLEY_CACHE=file:). Floor: the SQL one warm request sends (a first "
+        "request with nothing kept, for those two cases), run in psql "
         "(PostgreSQL) and timed there, one request after another on one connection.",
     ]
     if errors:

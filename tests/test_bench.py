@@ -298,3 +298,20 @@ def test_a_first_searchs_floor_is_a_first_request_even_after_the_word_was_asked(
         keys = [key for (key,) in cursor.fetchall()]
     assert keys and not [key for key in keys if "parley-floor-" in key]
     assert probe.captured_sql(path) == warm
+
+
+def test_words_asked_once_are_past_the_fixed_cases_and_before_abs_own():
+    import probe
+
+    words, _ = probe.vocabulary()
+    rank = {word: i for i, word in enumerate(words)}
+    fixed = {*probe.content_words(29_000, 8), *probe.content_words(1_500, 8)}
+    for start, fresh in (
+        (probe.COLD_MID_FROM, probe.FRESH_MID_FROM),
+        (probe.COLD_RARE_FROM, probe.FRESH_RARE_FROM),
+    ):
+        asked = probe.content_words(start, probe.COLD_SEARCHES)
+        assert len(set(asked)) == probe.COLD_SEARCHES
+        assert not fixed & set(asked)
+        # bench/ab.py's loads of the same kind start past them: none is asked twice.
+        assert max(rank[word] for word in asked) < fresh
