@@ -68,6 +68,8 @@ STOP_WORDS = frozenset(
 )
 CSV_ROWS = 10_000
 COLD_SEARCHES = 400  # more words than a case's load asks for, so none is asked twice
+# Vocabulary ranks of the fixed cases' words (each asked by every load).
+RARE_FROM, MID_FROM = 29_000, 1_500
 # Vocabulary ranks of the words asked once (mid-frequency and rare), and of those bench/ab.py
 # takes past them for its own loads of the same kind.
 COLD_MID_FROM, FRESH_MID_FROM = 1_600, 2_100
@@ -122,7 +124,8 @@ def build_cases() -> dict:
     )
     outlets = list(Outlet.objects.order_by("slug").values_list("slug", flat=True)[:3])
     years = [d.year for d in Quote.objects.dates("said_on", "year")]
-    rare, mid, common = content_words(29_000, 8), content_words(1_500, 8), content_words(0, 5)
+    rare, mid = content_words(RARE_FROM, 8), content_words(MID_FROM, 8)
+    common = content_words(0, 5)
     # Each asked once: what a search costs before anything it computes is cached.
     unseen = content_words(COLD_MID_FROM, COLD_SEARCHES)
     # Rarer words, each asked once too: fewer own matches than the result cap, so a first

@@ -305,7 +305,7 @@ def test_words_asked_once_are_past_the_fixed_cases_and_before_abs_own():
 
     words, _ = probe.vocabulary()
     rank = {word: i for i, word in enumerate(words)}
-    fixed = {*probe.content_words(29_000, 8), *probe.content_words(1_500, 8)}
+    fixed = {*probe.content_words(probe.RARE_FROM, 8), *probe.content_words(probe.MID_FROM, 8)}
     for start, fresh in (
         (probe.COLD_MID_FROM, probe.FRESH_MID_FROM),
         (probe.COLD_RARE_FROM, probe.FRESH_RARE_FROM),
