@@ -249,6 +249,11 @@ def remembered(
 _READ = "read:"
 
 
+def read_ms(sql_params: tuple) -> float | None:
+    """How long a query of ``remembered`` took to read its rows earlier in this request."""
+    return scan_ms(_READ + _material(sql_params))
+
+
 def base_name(queryset) -> str:
     """Names a queryset's rows by its model and conditions, without compiling its SQL: part of
     the name a value kept for those rows is found by (facets, a search's article tier)."""

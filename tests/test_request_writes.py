@@ -59,8 +59,9 @@ def test_a_first_search_writes_its_kept_values_in_one_statement(archive, client)
     writes = [q["sql"] for q in captured if q["sql"].startswith('INSERT INTO "parley_cache"')]
     assert len(writes) == 1
     # The article tier's count, the own matches it ranked (search.article_tier_for) and its
-    # articles, the ranked ids, the marks, the suggestions and the six facets.
-    assert writes[0].count("'::timestamptz)") == 12
+    # articles, the ranked ids in two parts (the own matches scored, the tier's ids), the
+    # marks, the suggestions and the six facets.
+    assert writes[0].count("'::timestamptz)") == 13
     clear_caches_of_this_process()
     with CaptureQueriesContext(connection) as captured:
         second = client.get(SEARCH)

@@ -512,3 +512,38 @@ def test_the_article_tier_of_a_base_that_holds_nothing_is_empty(archive):
     # Its own matches are counted from SQL built in Python, which an empty base cannot give.
     assert search.article_tier_for(Quote.objects.none(), "guarantees") == search.ArticleTier()
     assert search.article_tier_for(Quote.objects.filter(pk__in=[]), "guarantees").article_ids == ()
+
+
+def test_a_search_with_its_article_tier_pages_in_the_order_of_its_rank(archive, client):
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.caches import clear_caches
+
+    # "Russia NATO": 15 statements say both words, and the 37 other statements of the five
+    # articles that do come after them, all of one rank, newest id first.
+    clear_caches()
+    qs = search.search_quotes(Quote.objects.all(), "Russia NATO")
+    whole = list(qs.order_by("-rank", "-pk").values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as captured:
+        first = client.get("/quotes/", {"q": "Russia NATO"}).context["page"]
+    sent = [q["sql"] for q in captured]  # before the next request empties Django's log
+    pages = [first] + [
+        client.get("/quotes/", {"q": "Russia NATO", "page": n}).context["page"] for n in (2, 3)
+    ]
+    assert [q.pk for page in pages for q in page.rows] == whole
+    assert first.count == 52 and len(whole) == 52
+    assert whole[15:] == sorted(set(whole[15:]), reverse=True)
+    assert set(whole[:15]) == {9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 30, 33, 48, 50, 52}
+    if connection.vendor == "postgresql":
+        # No statement of the tier is scored: the ranking scores the 15 and reads the ids of
+        # the rest (search._best_with_tier).
+        scored = [sql for sql in sent if "rum_ts_score(" in sql]
+        assert scored and all('"article_id" = ANY' not in sql.split(" WHERE ")[1] for sql in scored)
+        assert any(
+            sql.startswith(
+                'SELECT "articles_quote"."id" AS "pk" FROM "articles_quote" WHERE '
+                '"articles_quote"."article_id" = ANY'
+            )
+            for sql in sent
+        )
+    clear_caches()

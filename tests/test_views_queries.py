@@ -50,8 +50,10 @@ PAGES = [
     # + highlight of the shown rows, speaker suggestions, the capped count of the quotes' own
     # matches and (below the cap) the articles whose text matches (search.article_tier_for)
     # (a ranked page reads the best 1,001 ids, which give its capped count too, then the
-    # page's rows by id: two queries where the list's count and rows are two)
-    ("/quotes/?q=guarantees", 10),
+    # page's rows by id: two queries where the list's count and rows are two); on PostgreSQL
+    # + 1 while the article tier is in: the own matches are scored and the tier's ids read apart
+    # (search._best_with_tier)
+    ("/quotes/?q=guarantees", {"postgresql": 11, "sqlite": 10}),
     ("/quotes/45/", 2),
     ("/articles/", 6),  # count, dated and undated rows, their events, outlet and event menus
     ("/articles/?q=guarantees", 6),
@@ -168,18 +170,22 @@ def test_a_warm_list_page_reads_no_counts(archive, client):
     assert not any("GROUP BY" in q or "COUNT(" in q for q in sql)
 
 
+def _for_this_database(expected):
+    return expected[connection.vendor] if isinstance(expected, dict) else expected
+
+
 @pytest.mark.parametrize(("url", "expected"), PAGES)
 def test_query_count_on_the_curated_archive(archive, client, url, expected):
     status, queries = count_queries(client, url)
     assert status in (200, 400)
-    assert queries == expected
+    assert queries == _for_this_database(expected)
 
 
 @pytest.mark.parametrize(("url", "expected"), PAGES)
 def test_query_count_does_not_grow_with_the_rows(grown, client, url, expected):
     status, queries = count_queries(client, url)
     assert status in (200, 400)
-    assert queries == expected
+    assert queries == _for_this_database(expected)
 
 
 def test_grown_pages_do_show_more_rows(grown, client):
