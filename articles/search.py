@@ -21,11 +21,12 @@ the same clean query:
   RESULT_COUNT_CAP, and only when the matching articles are found in time (``article_tier_for``).
   Quotes rank by the score of the RUM index (migration 0011), which returns the best of them
   in order without reading the other matches (``by_relevance``): ``ts_rank`` for one word or
-  phrase, cover density for several. With the body tier, the own matches rank above every
-  quote found only through its article, and those all rank alike, newest id first, so only
-  the own matches are scored (``best_ids``).
+  phrase, cover density for several.
 - SQLite gets an FTS5 MATCH expression in which every term is an FTS5 string, so no user input
   is ever read as FTS5 syntax, ranked by the same column weights (see ``_Fts5Rank``).
+On both, with the body tier, every own match ranks above every quote found only through its
+article, and those all rank ARTICLE_WEIGHT, newest id first: a page scores only the own
+matches, fewer than the cap, and reads the others' ids alone (``best_ids``).
 Known differences: SQLite's ranking mirrors ``ts_rank`` (so several words rank a little
 differently), and rows of equal score come in the index's order on PostgreSQL, by bm25 and then
 descending id on SQLite; SQLite's porter stemmer is the original Porter algorithm and PostgreSQL's
@@ -98,6 +99,8 @@ class _Fts5Rank(Func):
     headline 0.2, as PostgreSQL's A-C defaults), plus ``article_weight`` when the row's article
     matches (the body tier, 0.1), plus ``bm25`` squashed below 0.05 to order rows within a tier
     (distinct sets of tiers differ by at least 0.1, so the tie-break never crosses a tier).
+    With ``article_weight``, a row that matches on its own ranks ``article_weight`` higher
+    again, and a row found only through its article ranks ``article_weight`` exactly.
 
     Every subquery is uncorrelated, so SQLite runs each full-text query once per statement
     (membership lists, a materialized CTE) instead of once per row. Ranking "security" in a
@@ -121,6 +124,12 @@ class _Fts5Rank(Func):
             parts.append(f"{weight} * ({pk_sql} IN (SELECT rowid FROM {t} WHERE {t} MATCH %s))")
             params += [*pk_params, f"{column} : ({positive})"]
         if self.article_weight:
+            # Only a row that matches on its own scores its columns, and ARTICLE_WEIGHT more:
+            # every row found only through its article ranks exactly the article's part,
+            # below all of them, whatever words its columns share with the query.
+            own = f"{pk_sql} IN (SELECT rowid FROM {t} WHERE {t} MATCH %s)"
+            parts = [f"CASE WHEN {own} THEN {' + '.join(parts)} + {self.article_weight} ELSE 0 END"]
+            params = [*pk_params, self.parsed.fts5(), *params]
             article_sql, article_params = compiler.compile(self.source_expressions[1])
             a = _FTS5["article"][0]
             parts.append(
@@ -140,6 +149,8 @@ class _Fts5Rank(Func):
 
 # The hidden ordering of a PostgreSQL search that the RUM index can answer (by_relevance).
 DISTANCE = "relevance_distance"
+# ... and of its own matches alone, where the article tier joins them (_best_with_tier).
+OWN_ORDER = "relevance_own_distance"
 
 # FTS5 table and its columns with their weights, in the order migration 0004 made them.
 _FTS5 = {
@@ -204,6 +215,20 @@ class _TierArticles(Func):
         return sql, (*params, self.ids)
 
 
+class _TierUnion(RawSQL):
+    """SQLite's ids of a search with an article tier: its own matches, then every quote of
+    the tier's articles. ``part`` gives either half alone (_tier_parts)."""
+
+    def __init__(self, own_sql: str, own_params: tuple, quotes: str, ids):
+        placeholders = ", ".join(["%s"] * len(ids))
+        self.own = RawSQL(own_sql, own_params)
+        self.tier = RawSQL(f"SELECT id FROM {quotes} WHERE article_id IN ({placeholders})", ids)
+        super().__init__(f"{own_sql} UNION {self.tier.sql}", (*own_params, *self.tier.params))
+
+    def part(self, *, tier: bool) -> RawSQL:
+        return self.tier if tier else self.own
+
+
 @dataclass(frozen=True)
 class ArticleTier:
     """The articles whose text adds their quotes to a search (the body tier, ranked last)."""
@@ -255,16 +280,15 @@ def search_quotes(queryset, query: str, *, article_tier: ArticleTier | None = No
             # Not selected, only ordered by (by_relevance): the RUM index's own order.
             distance = _RumDistance(F("search_vector"), _search_query(parsed, positive_only=True))
             return queryset.filter(matches).annotate(rank=rank).alias(**{DISTANCE: distance})
-        # Two index lookups OR-ed in one bitmap: the GIN index and the article index. Fewer
-        # than RESULT_COUNT_CAP own matches (article_tier_for), so best_ids scores those and
-        # reads the rest, which all rank ARTICLE_WEIGHT, by id (_best_with_tier). An own match
-        # ranks above them all, even one whose cover density is below ARTICLE_WEIGHT, and
-        # ARTICLE_WEIGHT higher again when its article matches too (as on SQLite).
-        in_tier = _TierArticles(ids)
-        own_rank = rank + Value(ARTICLE_WEIGHT)
-        own_rank += Case(When(in_tier, then=Value(ARTICLE_WEIGHT)), default=Value(0.0))
-        rank = Case(When(matches, then=own_rank), default=Value(ARTICLE_WEIGHT))
-        return queryset.filter(matches | Q(in_tier)).annotate(rank=rank)
+        # Two index lookups OR-ed in one bitmap: the GIN index and the article index. An own
+        # match ranks above every statement found through its article alone, even one whose
+        # cover density is below ARTICLE_WEIGHT, and those all rank ARTICLE_WEIGHT: best_ids
+        # takes the own matches in the RUM index's order (OWN_ORDER), the very ranking
+        # article_tier_for kept, and the rest by id (_best_with_tier).
+        distance = _RumDistance(F("search_vector"), _search_query(parsed, positive_only=True))
+        rank = Case(When(matches, then=rank + Value(ARTICLE_WEIGHT)), default=ARTICLE_WEIGHT)
+        matching = queryset.filter(matches | Q(_TierArticles(ids)))
+        return matching.annotate(rank=rank).alias(**{OWN_ORDER: distance})
     table, columns = _FTS5["quote"]
     own = f"SELECT rowid FROM {table} WHERE {table} MATCH %s"
     if not ids:
@@ -272,13 +296,8 @@ def search_quotes(queryset, query: str, *, article_tier: ArticleTier | None = No
         return queryset.filter(pk__in=matching).annotate(rank=_Fts5Rank(table, columns, parsed))
     # One list of ids, not "own matches OR article in (...)": SQLite cannot start from either
     # side of an OR, so it scanned the whole table (a facet of a 100,000-quote archive: 132 ms,
-    # 6.7 ms from the list).
-    quotes = queryset.model._meta.db_table
-    placeholders = ", ".join(["%s"] * len(ids))
-    matching = RawSQL(
-        f"{own} UNION SELECT id FROM {quotes} WHERE article_id IN ({placeholders})",
-        (parsed.fts5(), *ids),
-    )
+    # 6.7 ms from the list). best_ids splits it as on PostgreSQL (_TierUnion.part).
+    matching = _TierUnion(own, (parsed.fts5(),), queryset.model._meta.db_table, ids)
     return queryset.filter(pk__in=matching).annotate(
         rank=_Fts5Rank(table, columns, parsed, article_weight=ARTICLE_WEIGHT)
     )
@@ -335,7 +354,7 @@ def best_ids(queryset, limit: int, *, scan: str | None = None) -> list[int]:
 
 def _tier_parts(queryset):
     """(own matches, the tier's quotes) of a search with an article tier, else None: the
-    search's condition "own match OR article in the tier" split in two, with every other
+    search's condition "own match or article in the tier" split in two, with every other
     condition of ``queryset`` kept in both."""
     path = _tier_path(queryset.query.where)
     if path is None:
@@ -343,22 +362,40 @@ def _tier_parts(queryset):
     parts = []
     for tier in (False, True):
         part = queryset.all()  # clones the condition's tree, so its nodes can be changed
+        *to_parent, last = path
         node = part.query.where
-        for i in path:
+        for i in to_parent:
             node = node.children[i]
-        node.children = [c for c in node.children if _is_tier(c) == tier]
+        node.children[last] = _part_of(node.children[last], tier=tier)
         parts.append(part)
     return parts
 
 
 def _tier_path(node, path=()):
-    """The child indexes leading to the OR that holds a _TierArticles, or None."""
-    if node.connector == "OR" and not node.negated and any(map(_is_tier, node.children)):
-        return path
+    """The child indexes leading to the condition that holds the tier, or None."""
     for i, child in enumerate(node.children):
+        if _holds_tier(child):
+            return (*path, i)
         if isinstance(child, WhereNode) and (found := _tier_path(child, (*path, i))) is not None:
             return found
     return None
+
+
+def _holds_tier(condition) -> bool:
+    if isinstance(condition, WhereNode):  # PostgreSQL: own match OR _TierArticles
+        return (
+            condition.connector == "OR"
+            and not condition.negated
+            and any(map(_is_tier, condition.children))
+        )
+    return isinstance(getattr(condition, "rhs", None), _TierUnion)  # SQLite: id IN (union)
+
+
+def _part_of(condition, *, tier: bool):
+    if isinstance(condition, WhereNode):
+        condition.children = [c for c in condition.children if _is_tier(c) == tier]
+        return condition
+    return type(condition)(condition.lhs, condition.rhs.part(tier=tier))
 
 
 def _is_tier(condition) -> bool:
@@ -367,28 +404,35 @@ def _is_tier(condition) -> bool:
 
 
 def _best_with_tier(own, tier, limit: int, *, scan: str | None) -> list[int]:
-    """The best ``limit`` ids of a search with an article tier, in the order of ``-rank, -pk``.
+    """The best ``limit`` ids of a search with an article tier: its own matches in their order,
+    then the rest, newest id first.
 
     Ranking the whole set scored every quote of every tier article (8,151 rows for a word
     whose 343 own matches brought in 967 articles: 18-35 ms at 1M quotes). Only the own
     matches have a score of their own, and there are fewer than the cap of them
     (article_tier_for); every other quote of the tier ranks ARTICLE_WEIGHT, so those are read
-    as ids alone, from the article index, and merged in by id.
+    as ids alone, from the article index. On PostgreSQL the own matches come in the RUM
+    index's order, which is the query article_tier_for ran, found kept; on SQLite they are
+    scored, and merged by score, since one may rank ARTICLE_WEIGHT too (``_Fts5Rank``).
     """
     from articles.facet_counts import note_scan, read_ms, remembered
 
-    own_sql = own.order_by("-rank", "-pk").values_list("pk", "rank")[:limit].query
+    by_index = OWN_ORDER in own.query.annotations
+    ordered = own.order_by(OWN_ORDER) if by_index else own.order_by("-rank", "-pk")
+    own_sql = ordered.values_list("pk", *([] if by_index else ["rank"]))[:limit].query
     scored = remembered(own.db, own_sql.sql_with_params())
     tier_sql = tier.order_by("-pk").values_list("pk")[: limit + len(scored)].query
-    rest = remembered(tier.db, tier_sql.sql_with_params())
+    read = remembered(tier.db, tier_sql.sql_with_params())
     if scan is not None:
         # What reading every row of the set would take, which tells the facets whether
         # grouping it can fit their budget (facets.GROUPING_PER_SCAN).
         own_ms, tier_ms = (read_ms(q.sql_with_params()) or 0.0 for q in (own_sql, tier_sql))
         note_scan(scan, own_ms + tier_ms * TIER_ROWS_PER_ID)
-    own_ids = {pk for pk, _ in scored}
-    rows = [*scored, *((pk, ARTICLE_WEIGHT) for (pk,) in rest if pk not in own_ids)]
-    rows.sort(key=lambda row: (-row[1], -row[0]))
+    own_ids = {row[0] for row in scored}
+    rest = [pk for (pk,) in read if pk not in own_ids]
+    if by_index:
+        return [*(pk for (pk,) in scored), *rest][:limit]
+    rows = sorted([*scored, *((pk, ARTICLE_WEIGHT) for pk in rest)], key=lambda r: (-r[1], -r[0]))
     return [pk for pk, _ in rows[:limit]]
 
 
@@ -427,9 +471,10 @@ def article_tier_for(queryset, query: str) -> ArticleTier:
         own = search_quotes(queryset, query, article_tier=ArticleTier())
         if _by_index(own):
             # The RUM index ranks the own matches about as fast as counting them (both read
-            # up to 1,001 rows), and when they fill the cap that ranking is the page's own
-            # (ranked_page finds it kept): a first search of a common word counted 1,000 rows
-            # for nothing (4-10 ms of 40 at 1M quotes).
+            # up to 1,001 rows), and that ranking is the page's own, which ranked_page finds
+            # kept, whether they fill the cap or come before the tier (_best_with_tier): a
+            # first search of a common word counted 1,000 rows for nothing (4-10 ms of 40 at
+            # 1M quotes).
             try:
                 return len(best_ids(own, cap + 1))
             except EmptyResultSet:

@@ -58,10 +58,10 @@ def test_a_first_search_writes_its_kept_values_in_one_statement(archive, client)
         first = client.get(SEARCH)
     writes = [q["sql"] for q in captured if q["sql"].startswith('INSERT INTO "parley_cache"')]
     assert len(writes) == 1
-    # The article tier's count, the own matches it ranked (search.article_tier_for) and its
-    # articles, the ranked ids in two parts (the own matches scored, the tier's ids), the
-    # marks, the suggestions and the six facets.
-    assert writes[0].count("'::timestamptz)") == 13
+    # The article tier's count, the own matches it ranked (search.article_tier_for, which the
+    # page's ranking reads back) and its articles, the tier's ids by article, the marks, the
+    # suggestions and the six facets.
+    assert writes[0].count("'::timestamptz)") == 12
     clear_caches_of_this_process()
     with CaptureQueriesContext(connection) as captured:
         second = client.get(SEARCH)
