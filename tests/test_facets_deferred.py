@@ -198,3 +198,25 @@ def test_the_rum_order_is_the_ranks_order(archive):
     ranks = [q.rank for q in ordered]
     assert len(ranks) > 3 and ranks == sorted(ranks, reverse=True)
     assert {q.pk for q in ordered} == {q.pk for q in quotes.order_by("-rank", "-pk")}
+
+
+@postgresql_only
+@pytest.mark.parametrize(("per_id", "tried"), [(1e6, False), (0.0, True)])
+def test_an_article_tiers_ids_tell_the_facets_what_its_rows_would_cost(
+    committed_archive, client, monkeypatch, per_id, tried
+):
+    # SEARCH has an article tier, whose statements the ranking reads as ids alone: what the
+    # facets weigh is the own matches' ranking plus TIER_ROWS_PER_ID times that read.
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 25)
+    monkeypatch.setattr(facet_counts, "BACKGROUND_COUNTS", True)
+    monkeypatch.setattr(search, "TIER_ROWS_PER_ID", per_id)
+    assert search.article_tier_for(Quote.objects.all(), "guarantees").article_ids
+    clear_caches()
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(SEARCH)
+    assert len(facet_queries(captured)) == (1 if tried else 0)
+    assert all(f.timed_out == (not tried) for f in page.context["facets"])
+    if tried:
+        assert counts(page, "kind") == expected(_matches(), "kind")
+    for thread in list(facet_counts._threads):
+        thread.join(10)
