@@ -206,8 +206,8 @@ class _TierArticles(Func):
     template = "%(expressions)s = ANY(%%s::bigint[])"
     output_field = BooleanField()
 
-    def __init__(self, ids, column: str = "article_id"):
-        super().__init__(F(column))
+    def __init__(self, ids):
+        super().__init__(F("article_id"))
         self.ids = list(ids)
 
     def as_sql(self, compiler, connection, **extra):
@@ -419,14 +419,15 @@ def _best_with_tier(own, tier, limit: int, *, scan: str | None) -> list[int]:
 
     by_index = OWN_ORDER in own.query.annotations
     ordered = own.order_by(OWN_ORDER) if by_index else own.order_by("-rank", "-pk")
-    own_sql = ordered.values_list("pk", *([] if by_index else ["rank"]))[:limit].query
-    scored = remembered(own.db, own_sql.sql_with_params())
-    tier_sql = tier.order_by("-pk").values_list("pk")[: limit + len(scored)].query
-    read = remembered(tier.db, tier_sql.sql_with_params())
+    own_best = ordered.values_list("pk", *([] if by_index else ["rank"]))[:limit]
+    own_sql = own_best.query.sql_with_params()
+    scored = remembered(own.db, own_sql)
+    tier_sql = tier.order_by("-pk").values_list("pk")[: limit + len(scored)].query.sql_with_params()
+    read = remembered(tier.db, tier_sql)
     if scan is not None:
         # What reading every row of the set would take, which tells the facets whether
         # grouping it can fit their budget (facets.GROUPING_PER_SCAN).
-        own_ms, tier_ms = (read_ms(q.sql_with_params()) or 0.0 for q in (own_sql, tier_sql))
+        own_ms, tier_ms = (read_ms(sql) or 0.0 for sql in (own_sql, tier_sql))
         note_scan(scan, own_ms + tier_ms * TIER_ROWS_PER_ID)
     own_ids = {row[0] for row in scored}
     rest = [pk for (pk,) in read if pk not in own_ids]
