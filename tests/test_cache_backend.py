@@ -53,7 +53,6 @@ def test_outside_a_transaction_a_write_is_one_statement_with_no_transaction(
     # A lone write does not wait for the WAL flush, and changes no setting beyond its own.
     assert _synchronous_commit() == "on"
     cache.clear()
-    cache.clear()
 
 
 def test_add_writes_only_a_key_missing_or_expired():
