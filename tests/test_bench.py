@@ -315,3 +315,35 @@ def test_words_asked_once_are_past_the_fixed_cases_and_before_abs_own():
         assert not fixed & set(asked)
         # bench/ab.py's loads of the same kind start past them: none is asked twice.
         assert max(rank[word] for word in asked) < fresh
+
+
+def test_first_search_profile_times_each_part_of_a_first_search(archive):
+    import re
+
+    import first_search
+    from django.test import Client
+
+    from tests.caches import clear_caches
+
+    clear_caches()
+    client = Client()
+    done = first_search.first_searches(client, ["guarantees", "Russia NATO"])
+
+    assert [s.word for s in done] == ["guarantees", "Russia NATO"]
+    for s in done:
+        # Every part ran in the page, and took some of its time: none can take all of it.
+        assert set(s.parts) == {label for _, _, label in first_search.PARTS}, s.parts
+        assert 0 < sum(s.parts.values()) < s.ms and 0 < s.sql_ms < s.ms
+        assert s.queries > 0 and s.facets_counted
+    # The slowest searches' lines: the statements of their own and those their articles add.
+    assert first_search.matches("Russia NATO") == (15, 37)
+    lines = first_search.report(done, slowest=2)
+    assert lines[0].startswith("2 first searches: p50 ")
+    assert "facets not counted in time: 0 of 2" in lines
+    slowest = {
+        re.match(r"  (.+?): .*; own (\d+), tier \+(\d+)$", line).groups() for line in lines[-2:]
+    }
+    assert slowest == {("Russia NATO", "15", "37"), ("guarantees", "44", "8")}
+    # Asked again, a search is no first search: nothing is ranked or counted.
+    (again,) = first_search.first_searches(client, ["guarantees"])
+    assert again.queries < done[0].queries

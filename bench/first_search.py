@@ -1,0 +1,188 @@
+r"""Where a first search's time goes, part by part, on the archive DATABASE_URL names.
+
+    DATABASE_URL=sqlite:///bench/out/parley_bench_100000.sqlite3 \
+        .venv/bin/python bench/first_search.py [--from 3000] [--words 60]
+
+Each word (content words from vocabulary rank ``--from`` on, as bench/probe.py picks them) is
+asked once through the Django test client in this process: a first search, of which nothing
+is kept yet. The garbage collector is frozen after start-up, as archive/wsgi.py freezes it in
+gunicorn's workers (without it, full collections land in the tail). Prints the page's p50 and
+p95, the mean per request of each part (ranking, article tier, facets, highlighting,
+rendering, and the time the SQL took to execute), then the slowest searches: their own
+matches, the statements their article tier adds, and whether their facets were counted.
+Figures only: nothing is asserted.
+
+The words' kept values stay in the archive's cache: on PostgreSQL (a cache table) clear them
+with ``manage.py count_facets --clear`` before a bench/run.py, whose first searches start at
+rank 1,600 (bench/ab.py's at 2,100), below this script's default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gc
+import os
+import statistics
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+from articles import search, views  # noqa: E402
+
+# (module, function, label): the parts of a search page, each timed where the page calls it.
+PARTS = (
+    (search, "article_tier_for", "article tier"),
+    (search, "best_ids", "ranking"),
+    (views, "quote_facets", "facets"),
+    (search, "highlight_quotes", "highlighting"),
+    (views, "render", "rendering"),
+)
+
+
+@dataclass
+class Search:
+    word: str
+    ms: float
+    sql_ms: float
+    queries: int
+    parts: dict = field(default_factory=dict)  # label -> ms
+    facets_counted: bool = True
+
+
+@contextmanager
+def timed_parts(into: dict):
+    """Add each part's time to ``into`` (label -> ms) while inside."""
+    originals = []
+    for module, name, label in PARTS:
+        original = getattr(module, name)
+
+        def wrapper(*args, _original=original, _label=label, **kwargs):
+            started = time.perf_counter()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                ms = (time.perf_counter() - started) * 1000
+                into[_label] = into.get(_label, 0.0) + ms
+
+        setattr(module, name, functools.wraps(original)(wrapper))
+        originals.append((module, name, original))
+    try:
+        yield
+    finally:
+        for module, name, original in originals:
+            setattr(module, name, original)
+
+
+def first_searches(client: Client, words: list[str]) -> list[Search]:
+    """Ask each word once; time the page, its parts and its SQL."""
+    done = []
+    for word in words:
+        parts: dict = {}
+        sql: list[float] = []
+
+        def execute(run, sql_text, params, many, context, _sql=sql):
+            started = time.perf_counter()
+            try:
+                return run(sql_text, params, many, context)
+            finally:
+                _sql.append((time.perf_counter() - started) * 1000)
+
+        started = time.perf_counter()
+        with timed_parts(parts), connection.execute_wrapper(execute):
+            response = client.get("/quotes/", {"q": word})
+        ms = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise SystemExit(f"/quotes/?q={word}: status {response.status_code}")
+        facets = response.context["facets"]
+        done.append(
+            Search(
+                word,
+                ms,
+                sum(sql),
+                len(sql),
+                parts,
+                facets_counted=not any(f.timed_out for f in facets),
+            )
+        )
+    return done
+
+
+def matches(word: str) -> tuple[int, int]:
+    """(own matches, statements added by the article tier) of a search of ``word``."""
+    from articles.models import Quote
+
+    quotes = Quote.objects.all()
+    own = search.search_quotes(quotes, word, article_tier=search.ArticleTier())
+    tier = search.article_tier_for(quotes, word)
+    added = quotes.filter(article_id__in=tier.article_ids).exclude(pk__in=own.values("pk"))
+    return own.count(), added.count()
+
+
+def report(searches: list[Search], slowest: int) -> list[str]:
+    if not searches:
+        return ["no searches"]
+    times = sorted(s.ms for s in searches)
+    n = len(times)
+    lines = [
+        f"{n} first searches: p50 {statistics.median(times):.1f} ms, "
+        f"p95 {times[max(0, round(n * 0.95) - 1)]:.1f} ms; "
+        f"SQL executing {statistics.mean(s.sql_ms for s in searches):.1f} ms a page "
+        f"in {statistics.mean(s.queries for s in searches):.1f} queries",
+        # The article tier's check ranks the own matches where it can keep that ranking for
+        # the page (search.article_tier_for): that time is in both parts.
+        "mean a page, by part (the article tier's check may rank, which counts in both):",
+    ]
+    for _, _, label in PARTS:
+        mean = sum(s.parts.get(label, 0.0) for s in searches) / n
+        lines.append(f"  {label:14s} {mean:6.1f} ms")
+    uncounted = sum(not s.facets_counted for s in searches)
+    lines.append(f"facets not counted in time: {uncounted} of {n}")
+    lines.append("slowest (own matches, statements added by the article tier):")
+    for s in sorted(searches, key=lambda s: -s.ms)[:slowest]:
+        own, added = matches(s.word)
+        parts = ", ".join(f"{label} {s.parts.get(label, 0.0):.1f}" for _, _, label in PARTS)
+        counted = "" if s.facets_counted else "; facets not counted"
+        lines.append(
+            f"  {s.word}: {s.ms:.1f} ms (SQL {s.sql_ms:.1f}: {parts}); "
+            f"own {own:,}, tier +{added:,}{counted}"
+        )
+    return lines
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--from", dest="start", type=int, default=3000, help="vocabulary rank")
+    parser.add_argument("--words", type=int, default=60)
+    parser.add_argument("--slowest", type=int, default=8)
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT / "bench"))
+    import probe
+
+    setup_test_environment()  # so that responses carry their context (the facets)
+    client = Client()
+    # Start-up first: the process's speakers, events and outlets, and the templates.
+    client.get("/quotes/", {"q": "the"})
+    gc.collect()
+    gc.freeze()
+    print(f"== {connection.vendor}, words from vocabulary rank {args.start:,}")
+    searches = first_searches(client, probe.content_words(args.start, args.words))
+    print("\n".join(report(searches, args.slowest)))
+
+
+if __name__ == "__main__":
+    main()
