@@ -255,6 +255,25 @@ def test_alias_changes_refresh_quotes(archive):
     assert ranked("Viktorovich") == []
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the trigger's vector is PostgreSQL's"
+)
+def test_a_speakers_aliases_enter_the_vector_in_the_order_they_were_added(archive):
+    # Rewriting an alias row moves it to the end of the table: string_agg with no ORDER BY then
+    # put it after the others, and loading the same fixture twice gave other positions.
+    speaker = Speaker.objects.get(slug="yuri-ushakov")
+    first = SpeakerAlias.objects.create(speaker=speaker, name="Alphonse")
+    SpeakerAlias.objects.create(speaker=speaker, name="Bertrand")
+    first.name = "Alphonsine"
+    first.save()
+    (vector,) = Quote.objects.filter(pk=38).values_list("search_vector", flat=True)
+    positions = {
+        word: int(places.split(",")[0][:-1])
+        for word, places in re.findall(r"'(\w+)':([\dA-D,]+)", vector)
+    }
+    assert positions["alphonsin"] < positions["bertrand"], vector
+
+
 def test_headline_and_body_edits_refresh_quotes_and_articles(archive):
     article = Article.objects.get(pk=5)
     article.headline = "Lavrov on the Zanzibar channel"
