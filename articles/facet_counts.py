@@ -9,14 +9,17 @@ cached count is never served for rows that have changed since. With a cache that
 share (the default on PostgreSQL), the left-out queries are then run once more without the
 page's budget in a background thread, so the next visit finds them. ``manage.py count_facets``
 fills the cache ahead of readers after a bulk load. SQLite keeps the token too (migration 0007)
-and caches in each process's memory; background counts run on PostgreSQL only.
+and caches in each process's memory by default; given a cache its workers share
+(``PARLEY_CACHE=file:…``) it counts in the background too.
 """
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import sqlite3
+import tempfile
 import threading
 import time
 from collections import deque
@@ -24,6 +27,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -208,7 +212,9 @@ def _background(alias: str) -> bool:
     # connection would not count.
     connection = connections[alias]
     return (
-        BACKGROUND_COUNTS and connection.vendor == "postgresql" and not connection.in_atomic_block
+        BACKGROUND_COUNTS
+        and connection.vendor in ("postgresql", "sqlite")
+        and not connection.in_atomic_block
     )
 
 
@@ -510,13 +516,23 @@ def _rest(seconds: float) -> None:
 
 @contextmanager
 def _one_at_a_time(alias: str):
-    """Hold the site's background-counting lock (waiting for it, in PostgreSQL) while inside."""
-    with connections[alias].cursor() as cursor:
+    """Hold the site's background-counting lock (waiting for it) while inside: PostgreSQL's
+    advisory lock, or for SQLite a lock on a file named after the database, which every
+    process on the machine sees (SQLite is one machine's database)."""
+    connection = connections[alias]
+    if connection.vendor == "sqlite":
+        name = hashlib.sha256(str(connection.settings_dict["NAME"]).encode()).hexdigest()[:16]
+        path = Path(tempfile.gettempdir()) / f"parley-count-{name}.lock"
+        with open(path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            yield
+        return
+    with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(%s)", [BACKGROUND_LOCK])
     try:
         yield
     finally:
-        with connections[alias].cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [BACKGROUND_LOCK])
 
 
@@ -528,9 +544,7 @@ def _count_now(alias: str, page_version: str, work: dict) -> None:
     connection = connections[alias]
     counted = {}
     try:
-        with transaction.atomic(using=alias), connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            cursor.execute(f"SET LOCAL statement_timeout = {LATER_TIMEOUT_MS:d}")
+        with transaction.atomic(using=alias), _later_limit(connection) as cursor:
             version = _read_version(cursor)
             for task, keys in work.values():
                 for name, rows in task.rows(alias).items():
@@ -538,10 +552,26 @@ def _count_now(alias: str, page_version: str, work: dict) -> None:
         # Filed after the read-only transaction: the cache may be a table of this database.
         if counted and version == page_version:
             cache.set_many(counted, CACHE_SECONDS)
-    except OperationalError:
+    except (OperationalError, sqlite3.OperationalError):
         pass  # too slow even here: the page keeps saying the counts are not shown
     finally:
         cache.delete_many(list(work))
+
+
+@contextmanager
+def _later_limit(connection):
+    """A cursor reading one snapshot, stopped after LATER_TIMEOUT_MS, inside the caller's
+    transaction: PostgreSQL's read-only repeatable read and statement_timeout; SQLite's
+    transaction holds its snapshot from the first read, and its progress handler stops it."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            cursor.execute(f"SET LOCAL statement_timeout = {LATER_TIMEOUT_MS:d}")
+            yield cursor
+            return
+        deadline = time.monotonic() + LATER_TIMEOUT_MS / 1000
+        with _time_limit(connection, LATER_TIMEOUT_MS, deadline):
+            yield cursor
 
 
 def within_budget(
