@@ -5,6 +5,7 @@ queries share a budget (articles/facets.py). Past it a facet shows its options w
 a notice, never a wrong number and never an error; the rest of the page is unchanged.
 """
 
+import threading
 import time
 from contextlib import contextmanager
 from http import HTTPStatus
@@ -245,6 +246,32 @@ def test_sqlites_background_counts_wait_while_another_process_counts(
         ("sputnik", 16),
         ("rt", 8),
     ]
+
+
+def test_a_count_being_made_in_the_background_is_not_tried_again_in_a_page(
+    committed_archive, client, monkeypatch
+):
+    monkeypatch.setattr(facet_counts, "BACKGROUND_COUNTS", True)
+    # The background count waits (as for a quiet moment under load) until released.
+    release = threading.Event()
+    monkeypatch.setattr(facet_counts.activity, "wait_until_quiet", lambda *_: release.wait(10))
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
+    first = client.get(URL)
+    assert all(f.timed_out and f.counting_later for f in first.context["facets"])
+    # With time to spare now, the page still leaves to the background what it is counting.
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 10_000)
+    with CaptureQueriesContext(connection) as queries:
+        waiting = client.get(URL)
+    assert all(f.timed_out and f.counting_later for f in waiting.context["facets"])
+    assert "they are being counted" in waiting.text
+    assert not [q for q in queries if "UNION ALL" in q["sql"]]  # no facet query ran
+    release.set()
+    for thread in list(facet_counts._threads):
+        thread.join(10)
+    counted = client.get(URL)
+    assert not any(f.timed_out for f in counted.context["facets"])
+    outlets = [(o.value, o.count) for o in facet(counted, "outlet").options]
+    assert outlets == [("tass", 18), ("sputnik", 16), ("rt", 8)]
 
 
 def test_background_counting_rests_as_long_as_it_counted(committed_archive, client, monkeypatch):
