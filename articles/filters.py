@@ -12,7 +12,7 @@ import functools
 import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.choices import BaseChoiceIterator
 
 from articles.facet_counts import kept
@@ -49,6 +49,12 @@ class ListForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        # An empty multiple choice cleans to ``none()``, and listing that compiles its SQL only
+        # to learn it is empty: 0.3 ms, twice on every statement page (speaker and party). An
+        # empty list says the same, and django-filter skips it like any empty value.
+        for name, value in cleaned.items():
+            if isinstance(value, QuerySet) and value.query.is_empty():
+                cleaned[name] = []
         unknown = sorted(set(self.data) - set(self.fields))
         if unknown:
             raise ValidationError(
@@ -281,7 +287,8 @@ class QuoteFilterSet(ArchiveFilterSet):
             self.article_tier = search.article_tier_for(self.queryset, value)
         return qs.search(value, article_tier=self.article_tier)
 
-    # An empty multiple choice cleans to ``none()``, which django-filter does not treat as empty.
+    # A choice arrives as a queryset of the chosen rows; an empty one is [] (ListForm.clean),
+    # which django-filter skips before calling a method.
     def filter_speaker(self, qs, name, value):
         speakers = list(value)
         return qs.by_speaker(*speakers) if speakers else qs
