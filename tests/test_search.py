@@ -526,6 +526,34 @@ def test_a_search_ranks_once_for_all_its_visits_until_a_write(archive, client):
     clear_caches()
 
 
+def test_a_search_sees_a_new_article_of_its_tier_though_its_sql_is_built_once(archive, client):
+    from tests.caches import clear_caches
+
+    clear_caches()
+    url = "/quotes/?q=guarantees"
+    before = client.get(url).context["page"]
+    assert before.count == 52  # own 44, and 8 more statements of the articles that say it
+    # A new article says the word in its text only: its statement joins the article tier.
+    article = Article.objects.get(pk=1)
+    article.pk, article.slug, article.content_hash = None, "talks-again", "0" * 64
+    article.headline, article.standfirst = "Talks again", ""
+    article.body = article.raw_text = "Moscow wants guarantees. Ryabkov said: we will talk."
+    article.save()
+    start = article.body.index("we will talk")
+    new = Quote.objects.create(
+        article=article,
+        speaker_id=Quote.objects.get(pk=1).speaker_id,
+        text="we will talk",
+        kind="direct",
+        start=start,
+        end=start + len("we will talk"),
+    )
+    after = client.get("/quotes/", {"q": "guarantees", "page": 3}).context["page"]
+    assert after.count == 53
+    assert new.pk in [q.pk for q in after.rows]
+    clear_caches()
+
+
 def test_the_article_tier_of_a_base_that_holds_nothing_is_empty(archive):
     # Its own matches are counted from SQL built in Python, which an empty base cannot give.
     assert search.article_tier_for(Quote.objects.none(), "guarantees") == search.ArticleTier()
