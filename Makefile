@@ -1,5 +1,11 @@
 # Two commands do everything on a fresh clone: `make run` and `make test`.
-PYTHON ?= python3
+# The interpreter .venv is made from: Debian's own python3.11 where it can make a venv, else
+# python3 from PATH; `make install PYTHON=...` chooses another. Debian builds its Python with
+# profile-guided and link-time optimisation into a static executable; the pyenv build first on
+# PATH on these machines has neither and loads libpython as a shared library. Same Python 3.11,
+# same code: warm pages took 5-20% less time on Debian's (docs/scaling.md, twelfth session).
+PYTHON ?= $(shell /usr/bin/python3.11 -c "import ensurepip, venv" >/dev/null 2>&1 \
+	&& echo /usr/bin/python3.11 || echo python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
