@@ -1,7 +1,9 @@
 """Request-scoped helpers for the archive's caches."""
 
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+
 from articles.activity import serving
-from articles.facet_counts import one_version_per_request
+from articles.facet_counts import archive_version, one_version_per_request
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -14,7 +16,8 @@ def archive_version_once(get_response):
     token; each asked the database for it (about 0.25 ms a round trip). Pages served to safe
     methods write no archive table (they are ``require_safe``), so the token cannot change
     under them through their own doing. A streamed response's body, produced after this
-    returns, reads the token again if it needs it.
+    returns, reads the token again if it needs it. On a connection kept from an earlier
+    request, that read comes first and stands in for Django's health check (``version_first``).
 
     Every request, safe or not, is marked as being served (articles/activity.py): background
     counts wait for a quiet moment.
@@ -25,6 +28,36 @@ def archive_version_once(get_response):
             if request.method not in SAFE_METHODS:
                 return get_response(request)
             with one_version_per_request():
+                version_first(DEFAULT_DB_ALIAS)
                 return get_response(request)
 
     return middleware
+
+
+def version_first(alias: str) -> None:
+    """Read the archive's version token as the request's first query on a kept connection,
+    in place of Django's health check, and on a fresh connection if the kept one is gone.
+
+    With CONN_HEALTH_CHECKS, Django sends ``SELECT 1`` before a request's first query on a
+    connection kept from an earlier request, and reconnects if it fails. Every archive page
+    reads the token anyway, so that round trip was one of three on a warm PostgreSQL page.
+    Reading the token first checks the connection as well; when the server has closed it
+    (a restart, an idle timeout, a pooler), the read fails at once and is made again on a new
+    connection, so the reader still gets the page and not an error. Inside a transaction (a
+    test's), or where Django would not check, it leaves everything to Django.
+    """
+    connection = connections[alias]
+    if (
+        connection.connection is None
+        or not connection.health_check_enabled
+        or connection.health_check_done
+        or connection.in_atomic_block
+        or connection.vendor not in ("postgresql", "sqlite")
+    ):
+        return
+    connection.health_check_done = True  # the read below is the check
+    try:
+        archive_version(alias)
+    except (OperationalError, InterfaceError):
+        connection.close()
+        archive_version(alias)  # connects again; a new connection needs no check
