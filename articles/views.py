@@ -15,7 +15,7 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
 from articles import search
-from articles.facet_counts import kept
+from articles.facet_counts import kept, visiting
 from articles.facets import quote_facets, summary
 from articles.filters import (
     PAGE_SIZE,
@@ -59,22 +59,25 @@ def quote_listing(request, base, *, fixed=None, size=PAGE_SIZE) -> dict:
         if value:
             export_query.setlist(name, [value])
     context = {"filterset": filterset, "form": filterset.form, "export_query": export_query}
-    if filterset.is_valid():
+    if not filterset.is_valid():
+        context["facets"] = quote_facets(filterset, base)
+        return context
+    # Everything below is the search's own: its first visit asks the shared cache once.
+    query = filterset.query
+    with visiting(base.db, f"quotes:{query}" if query else None):
         page = paginate(filterset, filterset.qs.for_listing(), size=size)
-        if filterset.query:
-            search.highlight_quotes(page.rows, filterset.query)
+        if query:
+            search.highlight_quotes(page.rows, query)
             context["suggestions"] = kept(
                 Speaker.objects.db,
-                f"speaker-suggestions:{filterset.query}",
-                lambda: list(search.suggest_speakers(filterset.query)[:5]),
+                f"speaker-suggestions:{query}",
+                lambda: list(search.suggest_speakers(query)[:5]),
             )
             tier = getattr(filterset, "article_tier", None)
-            context["notices"] = search.parse_query(filterset.query).notices + (
-                tier.notices if tier else []
-            )
+            context["notices"] = search.parse_query(query).notices + (tier.notices if tier else [])
         context["page"] = page
         context["summary"] = summary(filterset, request.GET)
-    context["facets"] = quote_facets(filterset, base)
+        context["facets"] = quote_facets(filterset, base)
     return context
 
 
@@ -145,10 +148,13 @@ def article_list(request):
     if filterset.is_valid():
         qs = filterset.qs.for_listing().with_outlet().with_quote_counts()
         qs = qs.prefetch_related(Prefetch("events", Event.objects.only("name", "slug")))
-        context["page"] = paginate(filterset, qs)
-        if filterset.query:
-            search.highlight_articles(context["page"].rows, filterset.query)
-            context["notices"] = search.parse_query(filterset.query).notices
+        query = filterset.query
+        with visiting(qs.db, f"articles:{query}" if query else None):
+            context["page"] = paginate(filterset, qs)
+            if query:
+                search.highlight_articles(context["page"].rows, query)
+        if query:
+            context["notices"] = search.parse_query(query).notices
         context["summary"] = summary(filterset, request.GET)
     return render(request, "articles/article_list.html", context, status=_status(filterset))
 

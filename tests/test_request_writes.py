@@ -5,6 +5,8 @@ values kept during the request and writes them together at its end: on PostgreSQ
 (articles/cache_backend.py) where a first search wrote five transactions.
 """
 
+from unittest import mock
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -51,6 +53,42 @@ def test_outside_a_request_a_kept_value_is_written_at_once(archive):
     assert cache.get(_key("a name")) == ["a value"]
 
 
+def test_a_page_nobody_has_served_asks_the_shared_cache_once(archive):
+    clear_caches()
+    computed = []
+
+    def page(*names):
+        with (
+            mock.patch.object(cache, "get_many", wraps=cache.get_many) as asked,
+            facet_counts.one_version_per_request(),
+            facet_counts.visiting("default", "quotes:a search"),
+        ):
+            for name in names:
+                facet_counts.kept("default", name, lambda name=name: computed.append(name) or name)
+        return asked.call_count
+
+    assert page("one", "two", "three") == 1
+    assert computed == ["one", "two", "three"]
+    clear_caches_of_this_process()
+    # Served now: each value is asked for where the page needs it, and read back, and a value
+    # it did not keep yet is computed.
+    assert page("one", "two", "four") == 3
+    assert computed == ["one", "two", "three", "four"]
+
+
+def test_values_read_outside_the_page_are_asked_for(archive):
+    clear_caches()
+    facet_counts.kept("default", "shared", lambda: "kept before")
+    clear_caches_of_this_process()
+    with facet_counts.one_version_per_request():
+        with facet_counts.visiting("default", "quotes:a search"):
+            facet_counts.kept("default", "own", lambda: "computed")
+        # The page's own part is over: this is read as on any page.
+        assert facet_counts.kept("default", "shared", lambda: "computed again") == "kept before"
+        with facet_counts.visiting("default", None):  # no search: nothing changes
+            assert facet_counts.kept("default", "shared", lambda: "again") == "kept before"
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the database cache: PostgreSQL")
 def test_a_first_search_writes_its_kept_values_in_one_statement(archive, client):
     clear_caches()
@@ -60,13 +98,38 @@ def test_a_first_search_writes_its_kept_values_in_one_statement(archive, client)
     assert len(writes) == 1
     # The article tier's count, the own matches it ranked (search.article_tier_for, which the
     # page's ranking reads back) and its articles, the tier's ids by article, the marks, the
-    # suggestions and the six facets.
-    assert writes[0].count("'::timestamptz)") == 12
+    # suggestions, the six facets and the mark that the search was served (visiting).
+    assert writes[0].count("'::timestamptz)") == 13
+    # Nothing was kept for it: the shared cache was asked once, not once per value.
+    assert len(_cache_reads(captured)) == 1
     clear_caches_of_this_process()
     with CaptureQueriesContext(connection) as captured:
         second = client.get(SEARCH)
     assert not [q for q in captured if "rum_ts_score" in q["sql"] or "GROUPING SETS" in q["sql"]]
     assert [q.pk for q in second.context["page"].rows] == [q.pk for q in first.context["page"].rows]
+    # Served before: each value is asked for where the page needs it (this process forgot them).
+    assert len(_cache_reads(captured)) > 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the database cache: PostgreSQL")
+def test_a_value_other_pages_share_is_read_on_a_first_search(archive, client):
+    """Only the search's own values are skipped: a speaker page's side lists are read kept."""
+    clear_caches()
+    speaker = "/speakers/sergey-lavrov/"
+    client.get(speaker)
+    clear_caches_of_this_process()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(speaker, {"q": "guarantees"})
+    assert response.status_code == 200
+    assert response.context["page"].rows
+    sql = [q["sql"] for q in captured]
+    # The speaker's events were kept by the first visit: read back, not listed again.
+    assert not [q for q in sql if 'FROM "articles_event" INNER JOIN "articles_quote"' in q]
+    assert len(_cache_reads(captured)) == 2  # the speaker page's values, then the search's
+
+
+def _cache_reads(captured) -> list[str]:
+    return [q["sql"] for q in captured if 'FROM "parley_cache" WHERE' in q["sql"]]
 
 
 def clear_caches_of_this_process():
