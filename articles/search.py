@@ -42,7 +42,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import BooleanField, Case, F, FloatField, Func, Q, Value, When
@@ -620,18 +620,19 @@ def _highlights(model, ids, query: str, column: str, *, fragments: bool) -> dict
 
 
 def _marked(db, model, ids, parsed: ParsedQuery, column: str, *, fragments: bool) -> dict:
-    if connections[db].vendor == "postgresql":
-        search_query = _search_query(parsed)
-        options = (
-            {"max_words": 35, "min_words": 15, "max_fragments": 2, "fragment_delimiter": " … "}
-            if fragments
-            else {"highlight_all": True}
+    connection = connections[db]
+    if connection.vendor == "postgresql":
+        # Written out rather than built with SearchHeadline: building that queryset took 1.35
+        # ms of every first search at 1M quotes (as long as ts_headline over its 20 rows).
+        table, name = (connection.ops.quote_name(n) for n in (model._meta.db_table, column))
+        sql = (
+            f"SELECT id, ts_headline(%s::regconfig, {name}, websearch_to_tsquery(%s::regconfig, "
+            f"%s), %s) FROM {table} WHERE id = ANY(%s)"
         )
-        headline = SearchHeadline(
-            column, search_query, config=CONFIG, start_sel=MARK_OPEN, stop_sel=MARK_CLOSE, **options
-        )
-        rows = model.objects.filter(pk__in=ids).annotate(h=headline).values_list("pk", "h")
-        return dict(rows)
+        options = _headline_options(connection, fragments)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [CONFIG, CONFIG, parsed.websearch(), options, list(ids)])
+            return dict(cursor.fetchall())
     table, columns = _FTS5[model._meta.model_name]
     col = list(columns).index(column)
     func = (
@@ -644,6 +645,27 @@ def _marked(db, model, ids, parsed: ParsedQuery, column: str, *, fragments: bool
     with connections[db].cursor() as cursor:
         cursor.execute(sql, [MARK_OPEN, MARK_CLOSE, parsed.fts5(), *ids])
         return dict(cursor.fetchall())
+
+
+def _headline_options(connection, fragments: bool) -> str:
+    """ts_headline's options, as SearchHeadline writes them: a passage or two around the
+    matches for an article's body, the whole text for a quote; the matches between the marker
+    characters. The same text every time: made once per process."""
+    if fragments not in _HEADLINE_OPTIONS:
+        options = {"StartSel": MARK_OPEN, "StopSel": MARK_CLOSE}
+        if fragments:
+            options |= {"MaxWords": 35, "MinWords": 15, "MaxFragments": 2}
+            options |= {"FragmentDelimiter": " … "}
+        else:
+            options |= {"HighlightAll": True}
+        compose = connection.ops.compose_sql
+        _HEADLINE_OPTIONS[fragments] = ", ".join(
+            compose(f"{option}=%s", [value]) for option, value in options.items()
+        )
+    return _HEADLINE_OPTIONS[fragments]
+
+
+_HEADLINE_OPTIONS: dict[bool, str] = {}
 
 
 def highlight_quotes(quotes, query: str):

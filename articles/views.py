@@ -71,7 +71,7 @@ def quote_listing(request, base, *, fixed=None, size=PAGE_SIZE) -> dict:
             context["suggestions"] = kept(
                 Speaker.objects.db,
                 f"speaker-suggestions:{query}",
-                lambda: list(search.suggest_speakers(query)[:5]),
+                lambda: _suggestions(query),
             )
             tier = getattr(filterset, "article_tier", None)
             context["notices"] = search.parse_query(query).notices + (tier.notices if tier else [])
@@ -79,6 +79,13 @@ def quote_listing(request, base, *, fixed=None, size=PAGE_SIZE) -> dict:
         context["summary"] = summary(filterset, request.GET)
         context["facets"] = quote_facets(filterset, base)
     return context
+
+
+def _suggestions(query: str) -> list:
+    speakers = search.suggest_speakers(query)
+    # Most words name nobody, and Django compiled the empty queryset's SQL to find it empty
+    # (0.5 ms of a first search at 1M quotes).
+    return [] if speakers.query.is_empty() else list(speakers[:5])
 
 
 @require_safe

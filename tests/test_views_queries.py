@@ -220,3 +220,29 @@ def test_a_warm_page_compiles_only_its_rows_query(archive, client, monkeypatch, 
     monkeypatch.setattr(SQLCompiler, "as_sql", counting)
     assert client.get(url).status_code == 200
     assert compiled == [model]
+
+
+def test_a_first_search_builds_no_queryset_for_marks_or_for_nobody(archive, client, monkeypatch):
+    # The marks' SQL is written out (search._marked: building it with SearchHeadline took as
+    # long as running it), and a word that names no speaker builds no speaker query.
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from tests.caches import clear_caches
+
+    clear_caches()
+    client.get("/quotes/?q=russia")  # what every page of the process reads once
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+
+    def recording(self, *args, **kwargs):
+        compiled.append((self.query.model, ""))  # also what compiles to find itself empty
+        sql, params = as_sql(self, *args, **kwargs)
+        compiled[-1] = (self.query.model, sql)
+        return sql, params
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", recording)
+    response = client.get("/quotes/?q=guarantees")
+    assert response.status_code == 200
+    assert b"<mark>guarantees</mark>" in response.content
+    assert {model for model, _ in compiled} <= {Quote, Article}
+    assert not [sql for _, sql in compiled if "ts_headline" in sql or "highlight(" in sql]
