@@ -10,6 +10,9 @@ gunicorn's workers (without it, full collections land in the tail). Prints the p
 p95, the mean per request of each part (ranking, article tier, facets, highlighting,
 rendering, and the time the SQL took to execute), then the slowest searches: their own
 matches, the statements their article tier adds, and whether their facets were counted.
+It also runs each page's reads again at once, on the same connection, as bench/run.py's
+floor replays a first search's SQL: against the reads' time in the page, the difference is
+what reading data not yet in the database's memory cost the first search.
 Figures only: nothing is asserted.
 
 The words' kept values stay in the archive's cache: on PostgreSQL (a cache table) clear them
@@ -20,6 +23,7 @@ rank 1,600 (bench/ab.py's at 2,100), below this script's default.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import gc
 import os
@@ -40,9 +44,10 @@ import django  # noqa: E402
 django.setup()
 
 import loadgen  # noqa: E402
+import probe  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
 from articles import search, views  # noqa: E402
 
@@ -64,6 +69,9 @@ class Search:
     queries: int
     parts: dict = field(default_factory=dict)  # label -> ms
     facets_counted: bool = True
+    reads_ms: float = 0.0  # of sql_ms, the statements that read (not the kept values' write)
+    # The same reads run again at once, on the data they just read (PostgreSQL: None else).
+    replay_ms: float | None = None
 
 
 @contextmanager
@@ -96,16 +104,23 @@ def first_searches(client: Client, words: list[str]) -> list[Search]:
     for word in words:
         parts: dict = {}
         sql: list[float] = []
+        reads: list[float] = []
 
-        def execute(run, sql_text, params, many, context, _sql=sql):
+        def execute(run, sql_text, params, many, context, _sql=sql, _reads=reads):
             started = time.perf_counter()
             try:
                 return run(sql_text, params, many, context)
             finally:
                 _sql.append((time.perf_counter() - started) * 1000)
+                if probe.read_statements([sql_text]):
+                    _reads.append(_sql[-1])
 
         started = time.perf_counter()
-        with timed_parts(parts), connection.execute_wrapper(execute):
+        with (
+            timed_parts(parts),
+            CaptureQueriesContext(connection) as captured,
+            connection.execute_wrapper(execute),
+        ):
             response = client.get("/quotes/", {"q": word})
         ms = (time.perf_counter() - started) * 1000
         if response.status_code != 200:
@@ -119,9 +134,40 @@ def first_searches(client: Client, words: list[str]) -> list[Search]:
                 len(sql),
                 parts,
                 facets_counted=not any(f.timed_out for f in facets),
+                reads_ms=sum(reads),
+                replay_ms=replayed(captured.captured_queries),
             )
         )
     return done
+
+
+def replayed(queries: list[dict]) -> float | None:
+    """ms to run a page's reads again at once, as bench/probe.py's floor replays them, on the
+    same connection: what its SQL costs once the data it reads is in the database's memory.
+
+    Against the SQL's time in the page, which read the data first, it says how much of a
+    first search is reading data nobody had asked for (the floor replays warm data)."""
+    from django.db import DatabaseError, transaction
+
+    if connection.vendor != "postgresql":
+        # SQLite's page stops a count at its budget with a progress handler, which a replay
+        # of the statements would not: they would be timed counting to the end.
+        return None
+    reads = probe.read_statements(q["sql"] for q in queries)
+    # In a test's transaction a cancelled count would end it: a savepoint around each read
+    # (two round trips more each, so only there).
+    guard = transaction.atomic if connection.in_atomic_block else contextlib.nullcontext
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for line in probe.request_script(reads):
+            try:
+                with guard():
+                    cursor.execute(line)
+                    if cursor.description:
+                        cursor.fetchall()
+            except DatabaseError:
+                pass  # a count cancelled by its own budget, as in the page
+    return (time.perf_counter() - started) * 1000
 
 
 def matches(word: str) -> tuple[int, int]:
@@ -144,6 +190,8 @@ def report(searches: list[Search], slowest: int) -> list[str]:
         f"{n} first searches: p50 {p50:.1f} ms, p95 {p95:.1f} ms; "
         f"SQL executing {statistics.mean(s.sql_ms for s in searches):.1f} ms a page "
         f"in {statistics.mean(s.queries for s in searches):.1f} queries",
+        # What bench/run.py's floor is for a first search: its SQL replayed on warm data.
+        _replay_line(searches),
         # The article tier's check ranks the own matches where it can keep that ranking for
         # the page (search.article_tier_for): that time is in both parts.
         "mean a page, by part (the article tier's check may rank, which counts in both):",
@@ -165,13 +213,22 @@ def report(searches: list[Search], slowest: int) -> list[str]:
     return lines
 
 
+def _replay_line(searches: list[Search]) -> str:
+    reads = statistics.median(s.reads_ms for s in searches)
+    if any(s.replay_ms is None for s in searches):
+        return f"its reads: p50 {reads:.1f} ms in the page (run again only on PostgreSQL)"
+    again = statistics.median(s.replay_ms for s in searches)
+    return (
+        f"its reads run again at once: p50 {again:.1f} ms, against p50 {reads:.1f} ms in the page"
+    )
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--from", dest="start", type=int, default=3000, help="vocabulary rank")
     parser.add_argument("--words", type=int, default=60)
     parser.add_argument("--slowest", type=int, default=8)
     args = parser.parse_args(argv)
-    import probe
 
     setup_test_environment()  # so that responses carry their context (the facets)
     client = Client()

@@ -231,9 +231,14 @@ def captured_sql(path: str, *, warm: bool = True) -> list[str]:
 def _statements(client, path: str) -> list[str]:
     with CaptureQueriesContext(connection) as captured:
         _get(client, path)
+    return read_statements(query["sql"] for query in captured.captured_queries)
+
+
+def read_statements(sent) -> list[str]:
+    """Of the SQL a request sent, the statements that read, as a replay runs them."""
     statements = []
-    for query in captured.captured_queries:
-        sql = DECLARE.sub("", query["sql"])
+    for query in sent:
+        sql = DECLARE.sub("", query)
         _, body = statement_local.split(sql)  # a count sent with its own time budget
         if re.match(r"^\s*(SELECT|WITH)\b", body, re.I) and "pg_current_snapshot" not in body:
             statements.append(sql)

@@ -347,3 +347,17 @@ def test_first_search_profile_times_each_part_of_a_first_search(archive):
     # Asked again, a search is no first search: it reads back what the first one kept.
     (again,) = first_search.first_searches(client, ["guarantees"])
     assert again.queries < done[0].queries
+    # Each first search's reads were run again at once (the floor's warm replay), and the
+    # report sets them beside the reads' time in the page, which excludes the one write.
+    for s in done:
+        assert 0 < s.reads_ms <= s.sql_ms
+        assert (s.replay_ms > 0) if connection.vendor == "postgresql" else s.replay_ms is None
+    if connection.vendor == "postgresql":
+        assert re.fullmatch(
+            r"its reads run again at once: p50 [\d.]+ ms, against p50 [\d.]+ ms in the page",
+            lines[1],
+        )
+    else:
+        assert re.fullmatch(
+            r"its reads: p50 [\d.]+ ms in the page \(run again only on PostgreSQL\)", lines[1]
+        )
