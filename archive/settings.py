@@ -110,6 +110,8 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        # On a kept connection a read-only request's version read is the check
+        # (articles.middleware.version_first); other requests get Django's SELECT 1.
         conn_health_checks=True,
     )
 }
