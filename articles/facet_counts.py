@@ -357,21 +357,20 @@ def _get_many(keys: list[str], *, marks: list[str] = ()) -> dict:
     if near:
         found.update(near.get_many([key for key in keys if key not in found]))
     rest = [key for key in keys if key not in found]
-    if rest and _unvisited():
-        return found  # nothing of this page's was kept at this version: not worth asking
+    if not rest or _unvisited():
+        return found  # all found, or nothing of this page's was kept at this version
     visit = _visit.get()
-    if rest:
-        probe = [visit["key"]] if visit is not None and visit["new"] is None else []
-        far = cache.get_many([*rest, *marks, *probe])
-        if probe:
-            visit["new"] = far.pop(probe[0], None) is None
-            if visit["new"]:
-                # Written with the page's values, at its end (visiting: only within a request).
-                _unwritten.get()[probe[0]] = True
-        kept_far = {key: value for key, value in far.items() if key not in marks}
-        if near and kept_far:
-            near.set_many(kept_far, CACHE_SECONDS)
-        found.update(far)
+    # The first read of a page that said what it serves also asks for its mark (visiting).
+    probe = [visit["key"]] if visit is not None and visit["new"] is None else []
+    far = cache.get_many([*rest, *marks, *probe])
+    if probe:
+        visit["new"] = far.pop(probe[0], None) is None
+        if visit["new"]:
+            _unwritten.get()[probe[0]] = True  # written with the page's values, at its end
+    kept_far = {key: value for key, value in far.items() if key not in marks}
+    if near and kept_far:
+        near.set_many(kept_far, CACHE_SECONDS)
+    found.update(far)
     return found
 
 
