@@ -17,7 +17,7 @@ Figures only: nothing is asserted.
 
 The words' kept values stay in the archive's cache: on PostgreSQL (a cache table) clear them
 with ``manage.py count_facets --clear`` before a bench/run.py, whose first searches start at
-rank 1,600 (bench/ab.py's at 2,100), below this script's default.
+rank 1,600 (bench/ab.py's at 2,300), below this script's default.
 """
 
 from __future__ import annotations

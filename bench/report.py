@@ -41,8 +41,13 @@ def _figures(result) -> list[str]:
     return [_ms(result.p50), _ms(result.p95), _ms(result.p99), f"{result.rps:.0f}"]
 
 
-def table(cases: dict, results: dict, floors: dict, sizes: dict) -> str:
+def table(
+    cases: dict, results: dict, floors: dict, sizes: dict, replayed: dict | None = None
+) -> str:
     """Markdown table: rows are cases, column groups are the targets measured.
+
+    ``replayed``: for the cases asked once, their own SQL's floor replayed on warm data
+    (bench/probe.py), which the footer gives beside the floor of the table.
 
     Parley is compared with Datasette on the same corpus: PostgreSQL when both hold the same
     number of quotes, else Parley's SQLite build when that one does.
@@ -100,10 +105,20 @@ def table(cases: dict, results: dict, floors: dict, sizes: dict) -> str:
         'ranked ids, marks, speaker suggestions) is warm. "search new mid word" and "search '
         'new rare word" ask each of their words once: nothing they compute is cached (their '
         "first-visit column is their first three words). Parley on SQLite: its workers share "
-        "a file cache (PARLEY_CACHE=file:). Floor: the SQL one warm request sends (a first "
-        "request with nothing kept, for those two cases), run in psql "
-        "(PostgreSQL) and timed there, one request after another on one connection.",
+        "a file cache (PARLEY_CACHE=file:). Floor: the SQL one warm request sends, run in psql "
+        "(PostgreSQL) and timed there, one request after another on one connection. For the "
+        "two cases asked once, the SQL of a first request with nothing kept, timed once each "
+        "on a word of the same kind nobody has asked, as the page met its own.",
     ]
+    if replayed:
+        again = "; ".join(
+            f"{name} p50 {_ms(result.p50)}, p95 {_ms(result.p95)}"
+            for name, result in replayed.items()
+        )
+        footer.append(
+            "The same requests' SQL replayed at once on the words the page had just asked "
+            f"(each read before; the floor of those cases until the fourteenth session): {again}."
+        )
     if errors:
         footer.append("Errors: " + "; ".join(errors))
     return "\n".join(lines + footer)

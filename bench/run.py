@@ -262,7 +262,7 @@ def main(argv=None) -> int:
         )
         sizes["Datasette"] = args.datasette_quotes
 
-    results, failures, floors = {}, [], {}
+    results, failures, floors, replayed = {}, [], {}, {}
     print("== Parley on PostgreSQL (gunicorn)")
     cases = trim(probe(pg_url, "cases"), args.max_paths)
     with servers.parley("parley-pg", pg_url, args.workers) as server:
@@ -276,6 +276,8 @@ def main(argv=None) -> int:
         # One connection, one request after another: its requests/s is the floor's own.
         latencies = figures["latencies_ms"]
         floors[name] = loadgen.Result.from_latencies(latencies, sum(latencies) / 1000)
+        if again := figures.get("replayed_ms"):
+            replayed[name] = loadgen.Result.from_latencies(again, sum(again) / 1000)
 
     lite_cases = None
     if lite_url:
@@ -302,7 +304,7 @@ def main(argv=None) -> int:
             for failure in ds_failures:
                 print("  Datasette did not answer 200:", *failure[1:])
 
-    text = report.table(cases, results, floors, sizes)
+    text = report.table(cases, results, floors, sizes, replayed)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
     header = (

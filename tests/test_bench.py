@@ -112,6 +112,13 @@ def test_table_marks_targets_and_compares_on_the_same_corpus():
     }
     assert apart_rows["search rare word"][20] == "–"
 
+    # A first search's floor is timed on unasked words; its own SQL replayed is said below.
+    again = {"search rare word": R(30, 0.1, 3.0, 4.5, 5.0, 0)}
+    footer = report.table(cases, results, floors, {"PostgreSQL": 1000}, again).splitlines()[-1]
+    assert footer.startswith("The same requests' SQL replayed at once")
+    assert "search rare word p50 3.0, p95 4.5." in footer
+    assert "replayed" not in text
+
 
 def test_trim_keeps_every_path_of_a_case_asked_once():
     cases = {
@@ -171,6 +178,71 @@ def test_a_floor_script_runs_each_request_as_the_page_did():
         *["\\set ON_ERROR_STOP off", "\\timing on", "\\o /dev/null", "SELECT 1;"],
         *[mark, "SELECT 1;", mark, "SELECT 1;"],
     ]
+
+
+def test_a_first_searchs_floor_asks_another_word_once_in_each_search_of_its_sql():
+    import probe
+
+    statements = [
+        "SELECT CAST(token AS text) FROM parley_archive_version",
+        "SELECT id FROM q WHERE v @@ websearch_to_tsquery('english'::regconfig, '\"treaty\"')",
+        "SELECT * FROM q WHERE id IN (7, 9)",
+        "SET LOCAL statement_timeout = 19; SELECT id FROM a WHERE v @@ "
+        "websearch_to_tsquery('english'::regconfig, '\"treaty\"')",
+    ]
+    script = probe.first_time_script(statements, "treaty", ["summit", "o'neill"]).splitlines()
+    mark = f"\\echo {probe.REQUEST_MARK}"
+    untimed, first, second = "\n".join(script).split(mark)
+
+    # The untimed run is the page's own request, for the new connection's catalog caches.
+    assert untimed.count("'\"treaty\"'") == 2
+    # Each timed request searches for one word nobody asked, once; its rows by id are kept.
+    for request, word in ((first, "'\"summit\"'"), (second, "'\"o''neill\"'")):
+        assert "treaty" not in request
+        assert request.count(word) == 2
+        assert "SELECT * FROM q WHERE id IN (7, 9);" in request
+        assert "SET statement_timeout = 19;" in request
+    assert script.count(mark) == 2
+
+    # SQL that does not search for the term would be timed warm: it stops the run instead.
+    with pytest.raises(SystemExit, match="no search for 'treaty'"):
+        probe.first_time_script(statements[:1], "treaty", ["summit"])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the floor is measured on PostgreSQL")
+def test_a_first_searchs_floor_is_timed_once_on_each_word_nobody_asked(archive, monkeypatch):
+    import probe
+    from django.test import Client
+
+    probe._get(Client(), probe.quotes_url())  # the process holds its speakers, events, outlets
+    scripts = []
+    run_psql = probe.run_psql
+
+    def recorded(conninfo, script):
+        scripts.append(script)
+        return run_psql(conninfo, script)
+
+    monkeypatch.setattr(probe, "run_psql", recorded)
+    case = {
+        "paths": [probe.quotes_url(q="security"), probe.quotes_url(q="guarantees")],
+        "terms": ["security", "guarantees"],
+        "cold": True,
+        "floor_terms": ["NATO"],
+    }
+    floor = probe.floor({"new word": case}, 3)["new word"]
+
+    # One word for the floor: the first path only, timed once on it, and replayed three times.
+    assert len(floor["latencies_ms"]) == 1
+    assert len(floor["replayed_ms"]) == 3
+    replay, first_time = scripts
+    assert "'\"security\"'" in replay and "'\"NATO\"'" not in replay
+    timed = first_time.split(probe.REQUEST_MARK)[1]
+    assert "'\"NATO\"'" in timed and "'\"security\"'" not in timed
+    assert floor["latencies_ms"][0] > 0
+
+    # Every other case is its own SQL replayed: no replayed_ms of its own.
+    warm = probe.floor({"list": {"paths": [probe.quotes_url()]}}, 2)["list"]
+    assert len(warm["latencies_ms"]) == 2 and "replayed_ms" not in warm
 
 
 def test_floor_timings_add_up_each_requests_statements():
