@@ -1,7 +1,7 @@
 r"""Where a first search's time goes, part by part, on the archive DATABASE_URL names.
 
     DATABASE_URL=sqlite:///bench/out/parley_bench_100000.sqlite3 \
-        .venv/bin/python bench/first_search.py [--from 3000] [--words 60]
+        .venv/bin/python bench/first_search.py [--from 12000] [--words 60]
 
 Each word (content words from vocabulary rank ``--from`` on, as bench/probe.py picks them) is
 asked once through the Django test client in this process: a first search, of which nothing
@@ -17,7 +17,7 @@ Figures only: nothing is asserted.
 
 The words' kept values stay in the archive's cache: on PostgreSQL (a cache table) clear them
 with ``manage.py count_facets --clear`` before a bench/run.py, whose first searches start at
-rank 1,600 (bench/ab.py's at 2,300), below this script's default.
+rank 1,600 (bench/ab.py's at 3,000), below this script's default.
 """
 
 from __future__ import annotations
@@ -225,7 +225,7 @@ def _replay_line(searches: list[Search]) -> str:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--from", dest="start", type=int, default=3000, help="vocabulary rank")
+    parser.add_argument("--from", dest="start", type=int, default=12_000, help="vocabulary rank")
     parser.add_argument("--words", type=int, default=60)
     parser.add_argument("--slowest", type=int, default=8)
     args = parser.parse_args(argv)

@@ -33,6 +33,8 @@ class Result:
     p99: float
     errors: int  # responses other than 2xx/3xx, plus socket errors
     first_visit: float = float("nan")  # ms, median of one cold request per URL
+    # Requests past the case's URLs, in a case whose URLs are each to be asked once.
+    asked_again: int = 0
 
     @property
     def rps(self) -> float:
@@ -92,6 +94,14 @@ def run(port: int, paths: list[str], *, seconds: float, connections: int, loader
     return _python(port, paths, seconds=seconds, connections=connections, min_requests=MIN_REQUESTS)
 
 
+def share(paths: list[str], client: int, clients: int) -> list[str]:
+    """The paths client ``client`` of ``clients`` cycles through: every ``clients``th from its
+    own, all of them where that leaves it none. No path is asked by two clients, so a case
+    whose words are each asked once (bench/probe.py) has none asked twice while the load
+    asks fewer than it holds (bench/paths.lua does the same for wrk's threads)."""
+    return paths[client::clients] or paths
+
+
 def available_loader(preferred: str) -> str:
     if preferred == "auto":
         return "wrk" if shutil.which("wrk") else "python"
@@ -104,10 +114,11 @@ def _wrk(port: int, paths: list[str], *, seconds: float, connections: int) -> Re
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
         handle.write("\n".join(paths) + "\n")
     try:
+        threads = min(connections, 2)
         command = [
-            "wrk", f"--threads={min(connections, 2)}", f"--connections={connections}",
+            "wrk", f"--threads={threads}", f"--connections={connections}",
             f"--duration={max(1, round(seconds))}s", f"--timeout={CLIENT_TIMEOUT}s",
-            "--script", str(LUA), f"http://{HOST}:{port}", "--", handle.name,
+            "--script", str(LUA), f"http://{HOST}:{port}", "--", handle.name, str(threads),
         ]  # fmt: skip
         output = subprocess.run(
             command,
@@ -152,14 +163,14 @@ def _python(
     per_client = max_requests // connections
     min_per_client = -(-min_requests // connections)
 
-    def client(offset: int):
+    def client(own: list[str]):
         conn = http.client.HTTPConnection(HOST, port, timeout=CLIENT_TIMEOUT)
         mine, failed = [], 0
         for n in range(per_client):
             clock = time.perf_counter()
             if (clock >= deadline and n >= min_per_client) or clock >= hard_deadline:
                 break
-            path = paths[(offset + n) % len(paths)]
+            path = own[n % len(own)]
             started = time.perf_counter()
             try:
                 conn.request("GET", path)
@@ -178,7 +189,10 @@ def _python(
             errors[0] += failed
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(i * 7,)) for i in range(connections)]
+    threads = [
+        threading.Thread(target=client, args=(share(paths, i, connections),))
+        for i in range(connections)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

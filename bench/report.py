@@ -110,6 +110,17 @@ def table(
         "two cases asked once, the SQL of a first request with nothing kept, timed once each "
         "on a word of the same kind nobody has asked, as the page met its own.",
     ]
+    repeated = [
+        f"{target} {name}: {result.asked_again} of {result.requests}"
+        for (target, name), result in results.items()
+        if result.asked_again
+    ]
+    if repeated:
+        footer.append(
+            "Asked again (more requests than words to ask once, so not first searches): "
+            + "; ".join(repeated)
+            + "."
+        )
     if replayed:
         again = "; ".join(
             f"{name} p50 {_ms(result.p50)}, p95 {_ms(result.p95)}"

@@ -217,6 +217,8 @@ def measure(
             loader=args.loader,
         )  # fmt: skip
         result.first_visit = statistics.median(first_visits)
+        if case.get("cold"):
+            result.asked_again = max(0, result.requests - len(paths))
         results[(label, name)] = result
         print(
             f"  {label:9} {name:22} p50 {result.p50:8.1f}  p95 {result.p95:8.1f}  "
@@ -225,6 +227,11 @@ def measure(
             + (f"  (background counts settled in {waited:.1f} s)" if waited >= 0.5 else ""),
             flush=True,
         )
+        if result.asked_again:
+            print(
+                f"  WARNING: {result.requests} requests over {len(paths)} words asked once: "
+                f"{result.asked_again} were asked again (bench/probe.py COLD_SEARCHES)"
+            )
 
 
 def main(argv=None) -> int:

@@ -1,6 +1,7 @@
 """The benchmark harness's own logic: percentiles, Datasette URLs, Next links, the table."""
 
 import math
+import shutil
 import sys
 from pathlib import Path
 
@@ -117,7 +118,15 @@ def test_table_marks_targets_and_compares_on_the_same_corpus():
     footer = report.table(cases, results, floors, {"PostgreSQL": 1000}, again).splitlines()[-1]
     assert footer.startswith("The same requests' SQL replayed at once")
     assert "search rare word p50 3.0, p95 4.5." in footer
-    assert "replayed" not in text
+    assert "replayed" not in text and "Asked again" not in text
+
+    # A load that asked a word twice says so: those requests were not first searches.
+    results[("pg", "search rare word")].asked_again = 12
+    repeated = report.table(cases, results, floors, {"PostgreSQL": 1000})
+    assert "Asked again (more requests than words to ask once, so not first searches): " in (
+        repeated
+    )
+    assert "pg search rare word: 12 of 100." in repeated
 
 
 def test_trim_keeps_every_path_of_a_case_asked_once():
@@ -382,11 +391,62 @@ def test_words_asked_once_are_past_the_fixed_cases_and_before_abs_own():
         (probe.COLD_MID_FROM, probe.FRESH_MID_FROM),
         (probe.COLD_RARE_FROM, probe.FRESH_RARE_FROM),
     ):
-        asked = probe.content_words(start, probe.COLD_SEARCHES)
+        asked, floor = probe.asked_once(start)
         assert len(set(asked)) == probe.COLD_SEARCHES
-        assert not fixed & set(asked)
+        assert len(set(floor)) == probe.FLOOR_WORDS
+        assert not fixed & set(asked) and not (set(asked) | fixed) & set(floor)
+        # The floor's words are spread among the load's: as frequent, not a rarer tail.
+        assert rank[floor[0]] < rank[asked[10]] and rank[floor[-1]] > rank[asked[-10]]
         # bench/ab.py's loads of the same kind start past them: none is asked twice.
-        assert max(rank[word] for word in asked) < fresh
+        assert max(rank[word] for word in asked + floor) < fresh
+
+
+def test_each_client_of_a_load_asks_its_own_share_of_the_paths():
+    import loadgen
+
+    paths = [f"/q?q={i}" for i in range(7)]
+    shares = [loadgen.share(paths, i, 2) for i in range(2)]
+    assert shares == [paths[0::2], paths[1::2]]
+    # One URL (the list's first page): every client asks it.
+    assert [loadgen.share(["/quotes/"], i, 2) for i in range(2)] == [["/quotes/"]] * 2
+
+
+@pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed")
+def test_wrks_threads_ask_disjoint_shares_of_the_paths(tmp_path):
+    """Each thread of wrk once started at the same path: a word to ask once was asked twice."""
+    import http.server
+    import threading
+
+    import loadgen
+
+    asked = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    paths = [f"/w{i}" for i in range(50_000)]
+    try:
+        result = loadgen.run(
+            server.server_address[1], paths, seconds=1, connections=2, loader="wrk"
+        )
+    finally:
+        server.shutdown()
+    assert result.requests > 10
+    # Fewer requests than paths: no path asked twice, both threads' shares asked.
+    assert len(set(asked)) == len(asked)
+    numbers = {int(path[2:]) for path in asked}
+    assert {n % 2 for n in numbers} == {0, 1}
 
 
 def test_first_search_profile_times_each_part_of_a_first_search(archive):
