@@ -432,8 +432,8 @@ def one_version_per_request():
     inside would change the token while this kept the old one. Threads started inside (the
     background counts) do not see it: they start in a context of their own. A first search
     wrote its eleven kept values in five transactions of three round trips each; now one
-    upsert writes them all (cache_backend), after the page is built, or later still where
-    the work inside took them (``written_later``). Work that raises inside writes nothing.
+    upsert writes them all (cache_backend), after the page is built. Work that raises inside
+    writes nothing.
     """
     resets = _versions.set({}), _scans.set({}), _unwritten.set({}), _visit.set(None)
     try:
@@ -443,24 +443,6 @@ def one_version_per_request():
     finally:
         for var, reset in zip((_versions, _scans, _unwritten, _visit), resets, strict=True):
             var.reset(reset)
-
-
-def written_later() -> Callable[[], None] | None:
-    """Take the values this request has kept so far for the shared cache, to be written when
-    the returned function is called; None where there are none (or outside a request).
-
-    The middleware calls it once the page is built and has the write made after the response
-    has been sent (``HttpResponse.close``, which the WSGI server calls then): the write is a
-    round trip and the values' pickling, about 1 ms of a first search, that the reader no
-    longer waits for. The process's own memory holds them already, and a request that asks
-    the shared cache before they are written counts them again, as on any miss.
-    """
-    unwritten = _unwritten.get()
-    if not unwritten:
-        return None
-    values = dict(unwritten)
-    unwritten.clear()
-    return functools.partial(cache.set_many, values, CACHE_SECONDS)
 
 
 def note_scan(name: str, ms: float) -> None:

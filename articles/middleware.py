@@ -3,14 +3,14 @@
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 
 from articles.activity import serving
-from articles.facet_counts import archive_version, one_version_per_request, written_later
+from articles.facet_counts import archive_version, one_version_per_request
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def archive_version_once(get_response):
     """Read-only requests read each database's archive version token once, and write what
-    they kept to the shared cache once, after the response has been sent.
+    they kept to the shared cache once, when the page is built.
 
     Facet counts, a search's ranked ids and a page's side lists are all cached under that
     token; each asked the database for it (about 0.25 ms a round trip). Pages served to safe
@@ -21,11 +21,6 @@ def archive_version_once(get_response):
 
     Every request, safe or not, is marked as being served (articles/activity.py): background
     counts wait for a quiet moment.
-
-    The write is left to the response's closing (``written_later``), which the WSGI server
-    calls once the body has gone out, and Django before its ``request_finished`` signal
-    closes old connections. Django's own resource closers are that hook (FileResponse closes
-    its file there); a closer that raises is ignored, as a failed cache write is a miss.
     """
 
     def middleware(request):
@@ -34,11 +29,7 @@ def archive_version_once(get_response):
                 return get_response(request)
             with one_version_per_request():
                 version_first(DEFAULT_DB_ALIAS)
-                response = get_response(request)
-                write = written_later()
-            if write is not None:
-                response._resource_closers.append(write)
-            return response
+                return get_response(request)
 
     return middleware
 

@@ -1,9 +1,8 @@
-"""A request writes what it kept to the shared cache once, after its response has gone.
+"""A request writes what it kept to the shared cache once, when its page is built.
 
 facet_counts.one_version_per_request (the middleware around every read-only request) holds the
 values kept during the request and writes them together at its end: on PostgreSQL one upsert
-(articles/cache_backend.py) where a first search wrote five transactions. The middleware
-leaves that write to the response's closing, once the page has been sent.
+(articles/cache_backend.py) where a first search wrote five transactions.
 """
 
 from unittest import mock
@@ -38,36 +37,6 @@ def test_values_kept_in_a_request_are_read_back_in_it_and_written_at_its_end(arc
         assert cache.get(_key("a name")) is None  # not written yet
     assert computed == [1]
     assert cache.get(_key("a name")) == ["a value"]
-
-
-def test_a_page_is_sent_before_what_it_kept_is_written(archive, rf):
-    from django.core.signals import request_finished
-    from django.db import close_old_connections
-    from django.http import HttpResponse
-
-    from articles.middleware import archive_version_once
-
-    clear_caches()
-
-    def view(request):
-        facet_counts.kept("default", "a name", lambda: ["a value"])
-        return HttpResponse("the page")
-
-    response = archive_version_once(view)(rf.get("/quotes/"))
-    assert response.content == b"the page"
-    assert cache.get(_key("a name")) is None  # the server is still sending the page
-    # What the WSGI server calls once it has; as Django's test client does, without closing
-    # the test's connection on request_finished.
-    request_finished.disconnect(close_old_connections)
-    try:
-        response.close()
-    finally:
-        request_finished.connect(close_old_connections)
-    assert cache.get(_key("a name")) == ["a value"]
-
-    # A request that kept nothing leaves its response as it was.
-    plain = archive_version_once(lambda request: HttpResponse("x"))(rf.get("/quotes/"))
-    assert plain._resource_closers == []
 
 
 def test_work_that_fails_writes_nothing(archive):
