@@ -13,7 +13,8 @@ matches, the statements their article tier adds, and whether their facets were c
 It also runs each page's reads again at once, on the same connection, as bench/run.py's
 floor replays a first search's SQL: against the reads' time in the page, the difference is
 what reading data not yet in the database's memory cost the first search.
-Figures only: nothing is asserted.
+Figures only: nothing is asserted. With ``--plain`` only the page and its statements are
+timed, and it prints the page's time outside its SQL: its Python, as a worker runs it.
 
 The words' kept values stay in the archive's cache: on PostgreSQL (a cache table) clear them
 with ``manage.py count_facets --clear`` before a bench/run.py, whose first searches start at
@@ -141,6 +142,46 @@ def first_searches(client: Client, words: list[str]) -> list[Search]:
     return done
 
 
+def plain_searches(client: Client, words: list[str]) -> list[tuple[float, float]]:
+    """Ask each word once with nothing but its statements timed: (page ms, SQL ms) each.
+
+    The part timers, the captured SQL and the test environment's context capture (which
+    copies every template context) all add Python of their own to ``first_searches``' page
+    times; here only ``execute_wrapper`` runs around each statement, so the page time minus
+    its SQL is the page's own Python, as a worker runs it.
+    """
+    done = []
+    for word in words:
+        spent: list[float] = []
+
+        def execute(run, sql_text, params, many, context, _spent=spent):
+            started = time.perf_counter()
+            try:
+                return run(sql_text, params, many, context)
+            finally:
+                _spent.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        with connection.execute_wrapper(execute):
+            response = client.get("/quotes/", {"q": word})
+        ms = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise SystemExit(f"/quotes/?q={word}: status {response.status_code}")
+        done.append((ms, sum(spent) * 1000))
+    return done
+
+
+def plain_report(done: list[tuple[float, float]]) -> list[str]:
+    pages, sql = sorted(ms for ms, _ in done), sorted(s for _, s in done)
+    python = sorted(ms - s for ms, s in done)
+    (p50,) = loadgen.percentiles(pages, (50,))
+    return [
+        f"{len(done)} first searches, only their statements timed: page p50 {p50:.1f} ms, "
+        f"SQL p50 {statistics.median(sql):.1f} ms, the rest (Python) p50 "
+        f"{statistics.median(python):.1f} ms, mean {statistics.mean(python):.1f} ms"
+    ]
+
+
 def replayed(queries: list[dict]) -> float | None:
     """ms to run a page's reads again at once, as bench/probe.py's floor replays them, on the
     same connection: what its SQL costs once the data it reads is in the database's memory.
@@ -228,16 +269,24 @@ def main(argv=None) -> None:
     parser.add_argument("--from", dest="start", type=int, default=12_000, help="vocabulary rank")
     parser.add_argument("--words", type=int, default=60)
     parser.add_argument("--slowest", type=int, default=8)
+    parser.add_argument(
+        "--plain", action="store_true", help="time only the page and its SQL, nothing else"
+    )
     args = parser.parse_args(argv)
 
-    setup_test_environment()  # so that responses carry their context (the facets)
+    if not args.plain:
+        setup_test_environment()  # so that responses carry their context (the facets)
     client = Client()
     # Start-up first: the process's speakers, events and outlets, and the templates.
     client.get("/quotes/", {"q": "the"})
     gc.collect()
     gc.freeze()
     print(f"== {connection.vendor}, words from vocabulary rank {args.start:,}")
-    searches = first_searches(client, probe.content_words(args.start, args.words))
+    words = probe.content_words(args.start, args.words)
+    if args.plain:
+        print("\n".join(plain_report(plain_searches(client, words))))
+        return
+    searches = first_searches(client, words)
     print("\n".join(report(searches, args.slowest)))
 
 

@@ -381,6 +381,29 @@ def test_a_first_searchs_floor_is_a_first_request_even_after_the_word_was_asked(
     assert probe.captured_sql(path) == warm
 
 
+def test_first_search_plain_times_only_the_page_and_its_sql(archive):
+    import re
+
+    import first_search
+    from django.test import Client
+
+    from tests.caches import clear_caches
+
+    clear_caches()
+    done = first_search.plain_searches(Client(), ["guarantees", "Russia NATO"])
+    assert len(done) == 2
+    assert all(0 < sql < page for page, sql in done)
+    (line,) = first_search.plain_report(done)
+    figures = re.fullmatch(
+        r"2 first searches, only their statements timed: page p50 ([\d.]+) ms, SQL p50 "
+        r"[\d.]+ ms, the rest \(Python\) p50 [\d.]+ ms, mean ([\d.]+) ms",
+        line,
+    )
+    assert figures
+    mean_python = sum(page - sql for page, sql in done) / 2
+    assert float(figures[2]) == pytest.approx(mean_python, abs=0.06)
+
+
 def test_words_asked_once_are_past_the_fixed_cases_and_before_abs_own():
     import probe
 
