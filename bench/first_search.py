@@ -106,21 +106,11 @@ def first_searches(client: Client, words: list[str]) -> list[Search]:
         parts: dict = {}
         sql: list[float] = []
         reads: list[float] = []
-
-        def execute(run, sql_text, params, many, context, _sql=sql, _reads=reads):
-            started = time.perf_counter()
-            try:
-                return run(sql_text, params, many, context)
-            finally:
-                _sql.append((time.perf_counter() - started) * 1000)
-                if probe.read_statements([sql_text]):
-                    _reads.append(_sql[-1])
-
         started = time.perf_counter()
         with (
             timed_parts(parts),
             CaptureQueriesContext(connection) as captured,
-            connection.execute_wrapper(execute),
+            timed_statements(sql, reads),
         ):
             response = client.get("/quotes/", {"q": word})
         ms = (time.perf_counter() - started) * 1000
@@ -153,22 +143,32 @@ def plain_searches(client: Client, words: list[str]) -> list[tuple[float, float]
     done = []
     for word in words:
         spent: list[float] = []
-
-        def execute(run, sql_text, params, many, context, _spent=spent):
-            started = time.perf_counter()
-            try:
-                return run(sql_text, params, many, context)
-            finally:
-                _spent.append(time.perf_counter() - started)
-
         started = time.perf_counter()
-        with connection.execute_wrapper(execute):
+        with timed_statements(spent):
             response = client.get("/quotes/", {"q": word})
         ms = (time.perf_counter() - started) * 1000
         if response.status_code != 200:
             raise SystemExit(f"/quotes/?q={word}: status {response.status_code}")
-        done.append((ms, sum(spent) * 1000))
+        done.append((ms, sum(spent)))
     return done
+
+
+@contextmanager
+def timed_statements(into: list[float], reads: list[float] | None = None):
+    """Append each statement's time in ms to ``into`` while inside, and to ``reads`` too for
+    the statements that read (probe.read_statements)."""
+
+    def execute(run, sql_text, params, many, context):
+        started = time.perf_counter()
+        try:
+            return run(sql_text, params, many, context)
+        finally:
+            into.append((time.perf_counter() - started) * 1000)
+            if reads is not None and probe.read_statements([sql_text]):
+                reads.append(into[-1])
+
+    with connection.execute_wrapper(execute):
+        yield
 
 
 def plain_report(done: list[tuple[float, float]]) -> list[str]:

@@ -466,11 +466,11 @@ def floor(cases: dict, repeat: int) -> dict:
     for name, case in cases.items():
         deadline = time.perf_counter() + FLOOR_BUDGET
         timings, replayed, query_counts = [], [], []
+        cold = case.get("cold")
         unasked = iter(case.get("floor_terms", ()))
         for path, term in zip(case["paths"], case.get("terms") or case["paths"], strict=True):
             if timings and time.perf_counter() > deadline:
                 break
-            cold = case.get("cold")
             others = list(itertools.islice(unasked, 1)) if cold else []
             if cold and not others:
                 break  # every word the floor may ask once is asked
