@@ -332,7 +332,7 @@ def visiting(alias: str, name: str | None):
     version = None
     if name is not None and _unwritten.get() is not None:
         version = archive_version(alias)
-    reset = _visit.set({"key": _key(version, "visited:" + name), "new": None}) if version else None
+    reset = _visit.set(_Visit(_key(version, "visited:" + name))) if version else None
     try:
         yield
     finally:
@@ -343,7 +343,7 @@ def visiting(alias: str, name: str | None):
 def _unvisited() -> bool:
     """Whether this request serves a page the shared cache was found to hold nothing of."""
     visit = _visit.get()
-    return visit is not None and bool(visit["new"])
+    return visit is not None and visit.nothing_kept is True
 
 
 def _get_many(keys: list[str], *, marks: list[str] = ()) -> dict:
@@ -361,11 +361,11 @@ def _get_many(keys: list[str], *, marks: list[str] = ()) -> dict:
         return found  # all found, or nothing of this page's was kept at this version
     visit = _visit.get()
     # The first read of a page that said what it serves also asks for its mark (visiting).
-    probe = [visit["key"]] if visit is not None and visit["new"] is None else []
+    probe = [visit.key] if visit is not None and visit.nothing_kept is None else []
     far = cache.get_many([*rest, *marks, *probe])
     if probe:
-        visit["new"] = far.pop(probe[0], None) is None
-        if visit["new"]:
+        visit.nothing_kept = far.pop(probe[0], None) is None
+        if visit.nothing_kept:
             _unwritten.get()[probe[0]] = True  # written with the page's values, at its end
     kept_far = {key: value for key, value in far.items() if key not in marks}
     if near and kept_far:
@@ -418,9 +418,17 @@ _versions: ContextVar[dict | None] = ContextVar("parley_archive_versions", defau
 _scans: ContextVar[dict | None] = ContextVar("parley_scans", default=None)
 # Values kept during the request, for the shared cache when it ends ({cache key: value}).
 _unwritten: ContextVar[dict | None] = ContextVar("parley_unwritten", default=None)
-# The page this request serves, if it said (visiting): its mark's key, and whether the shared
-# cache held nothing of it (None until asked).
-_visit: ContextVar[dict | None] = ContextVar("parley_visit", default=None)
+
+
+@dataclass
+class _Visit:
+    """The page this request serves, where it said (visiting)."""
+
+    key: str  # its mark's cache key
+    nothing_kept: bool | None = None  # whether the shared cache held nothing of it (None: unasked)
+
+
+_visit: ContextVar[_Visit | None] = ContextVar("parley_visit", default=None)
 
 
 @contextmanager
