@@ -81,7 +81,10 @@ class UpsertDatabaseCache(DatabaseCache):
 
         One statement, where Django's counted the table, then read, inserted and committed the
         key in a transaction of its own: the mark of a background count (facet_counts) took
-        five round trips of a first search, the count growing with the table.
+        five round trips of a first search, the count growing with the table. Its commit does
+        not wait for the WAL flush either (_unsynced): a mark lost in a crash only lets another
+        process count the same query once more. Waiting took 1.4 ms at p50 of the marks that
+        100 first searches of rarer words wrote at 1M quotes, 0.7-1.1 ms without.
         """
         if self._vendor() != "postgresql":
             return super().add(key, value, timeout, version)
@@ -98,14 +101,16 @@ class UpsertDatabaseCache(DatabaseCache):
         ]
         try:
             with self._writing(db) as cursor:
-                cursor.execute(
+                written = statement_local.fetchall(
+                    cursor,
+                    _unsynced(connection),
                     f"INSERT INTO {table} (cache_key, value, expires) VALUES (%s, %s, %s) "
                     "ON CONFLICT (cache_key) DO UPDATE "
                     "SET value = EXCLUDED.value, expires = EXCLUDED.expires "
                     f"WHERE {table}.expires < %s RETURNING 1",
                     params,
                 )
-                return cursor.fetchone() is not None
+                return bool(written)
         except DatabaseError:
             return False
 

@@ -44,11 +44,13 @@ def test_outside_a_transaction_a_write_is_one_statement_with_no_transaction(
     with CaptureQueriesContext(connection) as queries:
         assert cache.set_many({"a": 1, "b": 2}, 60) == []
         assert cache.add("c", 3, 60) is True
-    # set_many's one message: SET LOCAL synchronous_commit (its own commit only), the INSERT.
-    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SET", "INSERT"]
-    assert "; INSERT INTO" in queries.captured_queries[0]["sql"]
-    write = queries.captured_queries[0]["sql"]
-    assert write.startswith('SET LOCAL synchronous_commit TO off; INSERT INTO "parley_cache"')
+    # Each write's one message: SET LOCAL synchronous_commit (its own commit only), the INSERT.
+    writes = [q["sql"] for q in queries.captured_queries]
+    assert len(writes) == 2
+    for write in writes:
+        assert write.startswith('SET LOCAL synchronous_commit TO off; INSERT INTO "parley_cache"')
+    assert writes[1].endswith("RETURNING 1")  # add's
+    assert cache.add("c", 4, 60) is False  # held and not expired: read past the SET's result
     assert cache.get_many(["a", "b", "c"]) == {"a": 1, "b": 2, "c": 3}
     # A lone write does not wait for the WAL flush, and changes no setting beyond its own.
     assert _synchronous_commit() == "on"
