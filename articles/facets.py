@@ -17,6 +17,7 @@ a facet that does not finish inside it is shown without counts and says so, neve
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -203,13 +204,20 @@ def _scope(filterset, base_queryset):
     # filters. Compiling it to SQL for the key took 0.7 ms of each list page.
     base = base_name(base_queryset)
     values = {name: _normal(data.get(name)) for name in filterset.filters if name in data}
+    own_rows = filterset.queryset is base_queryset
 
     def others(*, exclude: str) -> SimpleNamespace:
         applied = [(n, v) for n, v in sorted(values.items()) if n != exclude and v not in EMPTY]
 
+        @functools.cache  # a chosen option's count and its facet's groups share the set
         def qs():
             if not valid:
                 return base_queryset
+            if own_rows and values.get(exclude) in EMPTY:
+                # Every filter applies: the page's own rows, built already. Filtering again
+                # built a search's condition a second time (0.8 ms of a first search, more
+                # with an article tier).
+                return filterset.qs
             return filterset.filter_queryset(base_queryset, exclude={exclude})
 
         return SimpleNamespace(text=f"{base}\n{applied!r}", qs=qs)

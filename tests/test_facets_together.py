@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles import facet_counts, facets, search
+from articles.filters import ArchiveFilterSet
 from articles.models import Quote
 from tests.budgets import generous_budgets  # noqa: F401  (autouse: every count finishes)
 from tests.caches import clear_caches
@@ -67,6 +68,35 @@ def test_a_facet_whose_filter_is_chosen_counts_apart_and_the_rest_together(archi
         Quote.objects.filter(article__outlet__slug="tass"), "kind"
     )
     assert counts(page, "outlet") == expected(Quote.objects.filter(kind="direct"), "outlet")
+
+
+def test_facets_of_unused_filters_count_the_pages_own_rows_as_built(archive, client, monkeypatch):
+    filtered = []
+    original = ArchiveFilterSet.filter_queryset
+
+    def filter_queryset(self, queryset, *, exclude=()):
+        filtered.append(set(exclude))
+        return original(self, queryset, exclude=exclude)
+
+    monkeypatch.setattr(ArchiveFilterSet, "filter_queryset", filter_queryset)
+    clear_caches()
+    page = client.get("/quotes/?q=guarantees")
+    # The page's rows only: its search was not built again for the facets.
+    assert filtered == [set()]
+    assert counts(page, "kind") == expected(
+        search.search_quotes(Quote.objects.all(), "guarantees"), "kind"
+    )
+    filtered.clear()
+    clear_caches()
+    page = client.get("/quotes/?q=guarantees&kind=direct")
+    # The kind facet leaves the kind filter out (its chosen option's count and its groups share
+    # that set); every other facet counts the page's own rows.
+    assert filtered == [set(), {"kind"}]
+    assert counts(page, "kind") == expected(
+        search.search_quotes(Quote.objects.all(), "guarantees"), "kind"
+    )
+    direct = search.search_quotes(Quote.objects.filter(kind="direct"), "guarantees")
+    assert counts(page, "speaker") == expected(direct, "speaker")
 
 
 def test_facets_counted_together_are_found_one_by_one_by_other_pages(archive, client):
