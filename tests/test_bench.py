@@ -2,6 +2,7 @@
 
 import math
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -216,6 +217,70 @@ def test_a_first_searchs_floor_asks_another_word_once_in_each_search_of_its_sql(
     # SQL that does not search for the term would be timed warm: it stops the run instead.
     with pytest.raises(SystemExit, match="no search for 'treaty'"):
         probe.first_time_script(statements[:1], "treaty", ["summit"])
+
+
+def test_a_first_searchs_floor_reads_the_article_tier_the_other_word_finds():
+    import probe
+
+    search = "websearch_to_tsquery('english'::regconfig, '\"treaty\"')"
+    tier = '"articles_quote"."article_id" = ANY(\'{4,8,15}\'::int4[]::bigint[])'
+    statements = [
+        f"SELECT id FROM q WHERE v @@ {search}",
+        'SET LOCAL statement_timeout = 19; SELECT "articles_article"."id" AS "pk" FROM '
+        f'"articles_article" WHERE "articles_article"."search_vector" @@ ({search}) '
+        "LIMIT 1001",
+        f'SELECT "articles_quote"."id" AS "pk" FROM "articles_quote" WHERE {tier} LIMIT 1020',
+        f'WITH m AS (SELECT kind FROM "articles_quote" WHERE (v @@ {search} OR {tier})) SELECT 1',
+        "SELECT * FROM q WHERE id = ANY('{16,23}'::int4[])",
+    ]
+    script = probe.first_time_script(statements, "treaty", ["summit"])
+    untimed, timed = script.split(f"\\echo {probe.REQUEST_MARK}\n")
+
+    # The page's own run keeps its ids; the other word's finds its tier, as the page found its
+    # own, and reads its quotes and their facets by it; the page's rows by id stay the page's.
+    assert untimed.count("'{4,8,15}'") == 2
+    lines = timed.splitlines()
+    finding = lines.index("\\set parley_tier '{}'")
+    assert lines[finding - 1 : finding + 3] == [
+        "SET statement_timeout = 19;",
+        "\\set parley_tier '{}'",
+        "SELECT CASE WHEN count(*) >= 1001 THEN '{}' ELSE coalesce(array_agg(t.pk), '{}') END "
+        'AS parley_tier FROM (SELECT "articles_article"."id" AS "pk" FROM '
+        '"articles_article" WHERE "articles_article"."search_vector" @@ '
+        "(websearch_to_tsquery('english'::regconfig, '\"summit\"')) LIMIT 1001) AS t \\gset",
+        "RESET statement_timeout;",
+    ]
+    assert "'{4,8,15}'" not in timed
+    assert timed.count("ANY(:'parley_tier'::int4[]::bigint[])") == 2
+    assert "SELECT * FROM q WHERE id = ANY('{16,23}'::int4[]);" in lines
+
+    # A tier named with no statement that finds it cannot be timed as the page met it.
+    with pytest.raises(SystemExit, match="not the one search that finds it"):
+        probe.first_time_script(statements[:1] + statements[2:], "treaty", ["summit"])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the floor is measured on PostgreSQL")
+def test_a_first_searchs_floor_of_an_article_tier_runs_in_psql(db):
+    import probe
+
+    # psql itself: the found tier's ids are what the statements naming it read.
+    script = "\n".join(
+        [
+            "\\set parley_tier '{}'",
+            "SELECT CASE WHEN count(*) >= 3 THEN '{}' ELSE coalesce(array_agg(t.pk), '{}') END "
+            "AS parley_tier FROM (SELECT id AS pk FROM generate_series(7, 8) AS id) AS t \\gset",
+            "\\echo found :parley_tier",
+            "SELECT count(*) FROM unnest(:'parley_tier'::int4[]::bigint[]);",
+        ]
+    )
+    done = subprocess.run(
+        ["psql", "-X", "-q", "-At", "-d", probe.psql_conninfo(), "-f", "-"],
+        input=script,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split() == ["found", "{7,8}", "2"]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the floor is measured on PostgreSQL")
