@@ -125,3 +125,18 @@ def test_a_write_that_counts_the_table_leaves_its_commit_as_it_was(transactional
     assert len(writes) == 1 and writes[0].startswith('INSERT INTO "parley_cache"')
     assert cache.get("a") == 1
     cache.clear()
+
+
+def test_the_cache_table_stores_values_uncompressed():
+    # Migration 0013: base64 of pickled ids barely compresses, and the attempt cost every write.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute "
+            "WHERE attrelid = 'parley_cache'::regclass AND attname = 'value'"
+        )
+        assert cursor.fetchone() == ("e",)
+    # A value well past the 2 kB where PostgreSQL moves it out of line reads back whole.
+    cache = fresh()
+    ids = [(pk,) for pk in range(100_000, 101_001)]
+    assert cache.set_many({"ranked": ids}) == []
+    assert cache.get("ranked") == ids
