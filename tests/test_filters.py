@@ -106,6 +106,28 @@ def test_fixed_filters_are_removed_from_a_speaker_page(archive):
     assert "speaker" not in filterset.form.fields
 
 
+def test_each_filter_set_filters_with_its_own_copies_of_the_filters(archive):
+    # Copied once each, not deep-copied (ArchiveFilterSet.__init__): still each set's own.
+    veto = QuoteFilterSet(QueryDict("q=veto&party=russia"), queryset=Quote.objects.all())
+    plain = QuoteFilterSet(QueryDict("party=nato"), queryset=Quote.objects.all())
+    lavrov = Speaker.objects.get(slug="sergey-lavrov").quotes.all()
+    fixed = QuoteFilterSet(QueryDict(""), queryset=lavrov, fixed={"speaker", "party"})
+    base = QuoteFilterSet.base_filters
+    assert list(veto.filters) == list(base) and "speaker" in base and "speaker" not in fixed.filters
+    for name, filter_ in veto.filters.items():
+        assert filter_ is not base[name] and filter_ is not plain.filters[name]
+        assert filter_.parent is veto and plain.filters[name].parent is plain
+        assert filter_.model is Quote
+    # ... whose arguments (a choice's queryset) are the class's, never evaluated themselves.
+    assert veto.filters["speaker"].queryset is base["speaker"].queryset
+    # A method filter calls the method of the set it belongs to: the search's article tier is
+    # decided on the set that searches, and its rows are that set's.
+    assert sorted(veto.qs.values_list("pk", flat=True)) == list(range(43, 51))
+    assert sorted(plain.qs.values_list("pk", flat=True)) == [51, 52]
+    assert veto.article_tier.article_ids and not hasattr(plain, "article_tier")
+    assert not hasattr(QuoteFilterSet, "article_tier")
+
+
 def test_a_form_class_is_built_once_per_filter_set_and_fixed_filters(archive, monkeypatch):
     import django_filters
 
