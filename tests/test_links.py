@@ -50,3 +50,21 @@ def test_a_new_urlconf_is_not_served_from_the_cache():
     with override_settings(ROOT_URLCONF=__name__), pytest.raises(NoReverseMatch):
         route_url("articles:quote-list")
     assert route_url("articles:quote-list") == "/quotes/"
+
+
+@pytest.mark.parametrize("prefix", ["/", "/parley/"])
+def test_the_route_tags_write_what_the_url_tag_wrote(script_prefix, prefix):
+    from django.template import Context, Template
+
+    script_prefix(prefix)
+    names = ["articles:home", "articles:quote-list", "articles:about-data"]
+    names += ["articles:quote-list-json", "articles:search-help"]
+    for name in names:
+        ours = Template(f"{{% load browse %}}{{% route '{name}' %}}|{{% optional_url '{name}' %}}")
+        django = Template(f"{{% url '{name}' %}}|{{% url '{name}' %}}")
+        assert ours.render(Context()) == django.render(Context())
+        assert ours.render(Context()).startswith(prefix)
+    # A route that does not exist: an error for {% route %} as for {% url %}, "" for the other.
+    with pytest.raises(NoReverseMatch):
+        Template("{% load browse %}{% route 'articles:no-such-page' %}").render(Context())
+    assert Template("{% load browse %}{% optional_url 'articles:nope' %}").render(Context()) == ""
