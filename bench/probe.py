@@ -443,14 +443,14 @@ def _tier_asking(lines: list[str], searched: str) -> list[str]:
     if not any(TIER_IDS.search(line) for line in lines):
         return lines
     finding = [
-        i
+        (i, match)
         for i, line in enumerate(lines)
         if (match := TIER_ARTICLES.match(line)) and searched in match.group(1)
     ]
     if len(finding) != 1:
         raise SystemExit("the floor found an article tier but not the one search that finds it")
-    (i,) = finding
-    sql, limit = TIER_ARTICLES.match(lines[i]).groups()
+    ((i, match),) = finding
+    sql, limit = match.groups()
     found = (
         f"SELECT CASE WHEN count(*) >= {limit} THEN '{{}}' ELSE coalesce(array_agg(t.pk), "
         f"'{{}}') END AS {TIER_VARIABLE} FROM ({sql}) AS t \\gset"

@@ -111,13 +111,12 @@ def quote_item(quote) -> SafeString:
 
 def _kind_label(quote) -> str:
     """``str(quote.get_kind_display())``, from a map made once: Django's builds one per call."""
-    labels = _KIND_LABELS.get(type(quote))
-    if labels is None:
-        labels = _KIND_LABELS[type(quote)] = {k: str(v) for k, v in type(quote).Kind.choices}
-    return labels.get(quote.kind, str(quote.kind))
+    return _kind_labels(type(quote)).get(quote.kind, str(quote.kind))
 
 
-_KIND_LABELS: dict = {}
+@functools.cache
+def _kind_labels(model) -> dict[str, str]:
+    return {value: str(label) for value, label in model.Kind.choices}
 
 
 def _text(value) -> str:
