@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 
@@ -39,46 +40,90 @@ def _iso(value: datetime.date | None) -> str:
     return value.isoformat() if value else ""
 
 
-def quote_csv_row(quote, permalink: str) -> list[str]:
-    """One CSV row, in CSV_COLUMNS order; empty strings for unknown values."""
-    speaker, event, article = quote.speaker, quote.event, quote.article
-    party = speaker.party
+# Where each column after id and permalink comes from, in CSV_COLUMNS order: the rows are read
+# as plain values, not model instances (six per row with their relations). 10,000 rows at 1M
+# quotes took 510-580 ms in-process as instances; see export_rows.
+_SOURCES = (
+    "text",
+    "kind",
+    "said_on",
+    "speaker__name",
+    "speaker__slug",
+    "speaker__party__short_name",
+    "speaker__party__name",
+    "event__name",
+    "event__start_date",
+    "event__format",
+    "article__outlet__name",
+    "article__headline",
+    "article__source_url",
+    "article__published",
+)
+
+# Lines are sent in blocks of about this many characters: one per row made a write to the
+# socket, and a trip through the response's encoding, for each of 10,000 rows.
+BLOCK_CHARS = 64 * 1024
+
+
+def export_rows(queryset) -> Iterator[tuple]:
+    """(pk, *_SOURCES) for each quote, in the queryset's order, fetched in chunks."""
+    return queryset.values_list("pk", *_SOURCES).iterator(chunk_size=CHUNK_SIZE)
+
+
+def quote_csv_row(row: tuple, permalink: str) -> list[str]:
+    """One CSV row from ``export_rows``, in CSV_COLUMNS order; empty strings for unknown values."""
+    (
+        pk,
+        text,
+        kind,
+        said_on,
+        speaker,
+        speaker_slug,
+        party_short,
+        party_name,
+        event,
+        event_date,
+        event_format,
+        outlet,
+        headline,
+        url,
+        published,
+    ) = row
     return [
-        str(quote.pk),
+        str(pk),
         permalink,
-        quote.text,
-        quote.kind,
-        _iso(quote.said_on),
-        speaker.name,
-        speaker.slug,
-        str(party) if party else "",
-        event.name if event else "",
-        _iso(event.start_date) if event else "",
-        event.format if event else "",
-        article.outlet.name if article.outlet else "",
-        article.headline,
-        article.source_url,
-        _iso(article.published),
+        text,
+        kind,
+        _iso(said_on),
+        speaker,
+        speaker_slug,
+        party_short or party_name or "",  # str(party)
+        event or "",
+        _iso(event_date),
+        event_format or "",
+        outlet or "",
+        headline,
+        url,
+        _iso(published),
     ]
 
 
-class _Echo:
-    """A file-like object whose write() hands the line back, for csv.writer to stream."""
-
-    def write(self, value):
-        return value
-
-
-def iter_quotes_csv(quotes: Iterable, permalink: Callable[[object], str]) -> Iterator[str]:
-    """The CSV text, a header line and then one line per quote, as it is produced."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
-    for quote in quotes:
-        yield writer.writerow(quote_csv_row(quote, permalink(quote)))
+def iter_quotes_csv(rows: Iterable[tuple], permalink: Callable[[int], str]) -> Iterator[str]:
+    """The CSV text of ``export_rows``, a header line first, in blocks as it is produced."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(quote_csv_row(row, permalink(row[0])))
+        if buffer.tell() >= BLOCK_CHARS:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def export_queryset(queryset):
-    """The quotes with everything a row shows, fetched in chunks (no per-row queries)."""
+    """The quotes with everything a BibTeX entry shows, fetched in chunks (no per-row queries)."""
     return queryset.for_export().iterator(chunk_size=CHUNK_SIZE)
 
 

@@ -8,10 +8,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import clear_script_prefix, reverse, set_script_prefix
 
 from articles import exports
-from articles.models import Article, Quote, Speaker
+from articles.models import Article, Party, Quote, Speaker
 from tests.budgets import generous_budgets  # noqa: F401  (autouse: pinned counts)
 
 COLUMNS = [
@@ -153,6 +153,80 @@ def test_awkward_text_round_trips(client, archive):
         text,
         'A "quoted", headline',
     )
+
+
+def test_every_row_agrees_with_its_quote_and_relations(client, archive):
+    # The rows are read as plain values (exports.export_rows): each must say what the quote's
+    # own objects say, for speakers with and without a party, quotes with and without an
+    # event, articles with and without an outlet.
+    article = Article.objects.get(pk=4)
+    unnamed = Party.objects.create(name="Some Alliance", slug="some-alliance", kind="alliance")
+    for end, slug, party in [(11, "no-party", None), (12, "long-party", unnamed)]:
+        speaker = Speaker.objects.create(name=slug, slug=slug, party=party)
+        Quote.objects.create(
+            text=article.body[:end],
+            speaker=speaker,
+            article=article,
+            kind="direct",
+            start=0,
+            end=end,
+        )
+    rows = {int(r["id"]): r for r in get_csv(client)}
+    quotes = Quote.objects.with_relations()
+    assert set(rows) == {quote.pk for quote in quotes}
+    for quote in quotes:
+        party, event, outlet = quote.speaker.party, quote.event, quote.article.outlet
+        assert rows[quote.pk] == {
+            "id": str(quote.pk),
+            "permalink": f"http://testserver{quote.get_absolute_url()}",
+            "text": quote.text,
+            "kind": quote.kind,
+            "date": quote.said_on.isoformat() if quote.said_on else "",
+            "speaker": quote.speaker.name,
+            "speaker_slug": quote.speaker.slug,
+            "party": str(party) if party else "",
+            "event": event.name if event else "",
+            "event_date": event.start_date.isoformat() if event and event.start_date else "",
+            "format": event.format if event else "",
+            "outlet": outlet.name if outlet else "",
+            "article_headline": quote.article.headline,
+            "article_url": quote.article.source_url,
+            "article_published": (
+                quote.article.published.isoformat() if quote.article.published else ""
+            ),
+        }
+    # The fixtures hold each side of every optional relation the rows read.
+    for known in (
+        lambda q: q.speaker.party,
+        lambda q: q.speaker.party and q.speaker.party.short_name,
+        lambda q: q.event,
+        lambda q: q.said_on,
+    ):
+        assert {bool(known(quote)) for quote in quotes} == {True, False}
+
+
+def test_rows_are_sent_in_blocks_of_whole_lines(client, archive, monkeypatch):
+    url = reverse("articles:quote-list-csv")
+    whole = b"".join(client.get(url).streaming_content)
+    monkeypatch.setattr(exports, "BLOCK_CHARS", 2000)
+    chunks = list(client.get(url).streaming_content)
+    assert b"".join(chunks) == whole
+    lines = whole.count(b"\r\n")
+    assert 1 < len(chunks) < lines / 4
+    assert all(chunk.endswith(b"\r\n") for chunk in chunks)
+    assert all(len(chunk.decode()) >= 2000 for chunk in chunks[:-1])
+
+
+def test_permalinks_keep_the_script_prefix(client, archive):
+    # The test client does not set the prefix from SCRIPT_NAME as a WSGI server's handler does.
+    set_script_prefix("/parley/")
+    try:
+        response = client.get("/quotes.csv?speaker=sergey-lavrov")
+        text = b"".join(response.streaming_content).decode()
+    finally:
+        clear_script_prefix()
+    links = {r["permalink"] for r in csv.DictReader(io.StringIO(text, newline=""))}
+    assert links == {f"http://testserver/parley/quotes/{pk}/" for pk in LAVROV}
 
 
 @pytest.mark.django_db(transaction=True)
