@@ -183,8 +183,17 @@ def quote_bibtex(quote, *, permalink: str, accessed: datetime.date) -> str:
 
 
 def iter_quotes_bibtex(quotes: Iterable, permalink: Callable, accessed: datetime.date):
+    """The entries, in blocks of whole entries (BLOCK_CHARS), as they are produced."""
+    block, size = [], 0
     for quote in quotes:
-        yield quote_bibtex(quote, permalink=permalink(quote), accessed=accessed) + "\n"
+        entry = quote_bibtex(quote, permalink=permalink(quote), accessed=accessed) + "\n"
+        block.append(entry)
+        size += len(entry)
+        if size >= BLOCK_CHARS:
+            yield "".join(block)
+            block, size = [], 0
+    if block:
+        yield "".join(block)
 
 
 def quote_citation(quote, *, permalink: str, accessed: datetime.date) -> str:

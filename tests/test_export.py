@@ -217,6 +217,16 @@ def test_rows_are_sent_in_blocks_of_whole_lines(client, archive, monkeypatch):
     assert all(len(chunk.decode()) >= 2000 for chunk in chunks[:-1])
 
 
+def test_bibtex_entries_are_sent_in_blocks_of_whole_entries(client, archive, monkeypatch):
+    url = reverse("articles:quote-list-bibtex")
+    whole = b"".join(client.get(url).streaming_content)
+    monkeypatch.setattr(exports, "BLOCK_CHARS", 2000)
+    chunks = list(client.get(url).streaming_content)
+    assert b"".join(chunks) == whole
+    assert 1 < len(chunks) < whole.count(b"@misc{") / 2
+    assert all(chunk.startswith(b"@misc{") and chunk.endswith(b"}\n\n") for chunk in chunks)
+
+
 def test_permalinks_keep_the_script_prefix(client, archive):
     # The test client does not set the prefix from SCRIPT_NAME as a WSGI server's handler does.
     set_script_prefix("/parley/")
