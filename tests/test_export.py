@@ -205,24 +205,25 @@ def test_every_row_agrees_with_its_quote_and_relations(client, archive):
         assert {bool(known(quote)) for quote in quotes} == {True, False}
 
 
-def test_rows_are_sent_in_blocks_of_whole_lines(client, archive, monkeypatch):
-    url = reverse("articles:quote-list-csv")
+def blocks(client, route, monkeypatch) -> tuple[bytes, list[bytes]]:
+    """(the whole body, its chunks when a block is 2,000 characters) of an export."""
+    url = reverse(route)
     whole = b"".join(client.get(url).streaming_content)
     monkeypatch.setattr(exports, "BLOCK_CHARS", 2000)
     chunks = list(client.get(url).streaming_content)
     assert b"".join(chunks) == whole
-    lines = whole.count(b"\r\n")
-    assert 1 < len(chunks) < lines / 4
+    return whole, chunks
+
+
+def test_rows_are_sent_in_blocks_of_whole_lines(client, archive, monkeypatch):
+    whole, chunks = blocks(client, "articles:quote-list-csv", monkeypatch)
+    assert 1 < len(chunks) < whole.count(b"\r\n") / 4
     assert all(chunk.endswith(b"\r\n") for chunk in chunks)
     assert all(len(chunk.decode()) >= 2000 for chunk in chunks[:-1])
 
 
 def test_bibtex_entries_are_sent_in_blocks_of_whole_entries(client, archive, monkeypatch):
-    url = reverse("articles:quote-list-bibtex")
-    whole = b"".join(client.get(url).streaming_content)
-    monkeypatch.setattr(exports, "BLOCK_CHARS", 2000)
-    chunks = list(client.get(url).streaming_content)
-    assert b"".join(chunks) == whole
+    whole, chunks = blocks(client, "articles:quote-list-bibtex", monkeypatch)
     assert 1 < len(chunks) < whole.count(b"@misc{") / 2
     assert all(chunk.startswith(b"@misc{") and chunk.endswith(b"}\n\n") for chunk in chunks)
 
