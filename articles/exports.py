@@ -181,10 +181,12 @@ def quote_bibtex(quote, *, permalink: str, accessed: datetime.date) -> str:
     return f"@misc{{{bibtex_key(quote)},\n{body}\n}}\n"
 
 
-def iter_quotes_bibtex(quotes: Iterable, permalink: Callable, accessed: datetime.date):
+def iter_quotes_bibtex(
+    quotes: Iterable, permalink: Callable[[int], str], accessed: datetime.date
+) -> Iterator[str]:
     """The entries, in blocks of whole entries, as they are produced."""
     return in_blocks(
-        quote_bibtex(quote, permalink=permalink(quote), accessed=accessed) + "\n"
+        quote_bibtex(quote, permalink=permalink(quote.pk), accessed=accessed) + "\n"
         for quote in quotes
     )
 

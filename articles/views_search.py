@@ -81,11 +81,8 @@ def quote_list_bibtex(request):
     quotes, error = _filtered_quotes(request)
     if error:
         return error
-    permalink = _permalinks(request)
     entries = exports.iter_quotes_bibtex(
-        exports.export_queryset(quotes),
-        lambda quote: permalink(quote.pk),
-        timezone.localdate(),
+        exports.export_queryset(quotes), _permalinks(request), timezone.localdate()
     )
     response = StreamingHttpResponse(entries, content_type="application/x-bibtex; charset=utf-8")
     return _download(response, "parley-quotes.bib")
