@@ -432,25 +432,35 @@ _visit: ContextVar[_Visit | None] = ContextVar("parley_visit", default=None)
 
 
 @contextmanager
-def one_version_per_request():
+def one_version_per_request(*, after: list | None = None):
     """Within it, each database's version token is read once and then reused, and the values
-    kept are written to the shared cache together when it ends.
+    kept are written to the shared cache together when it ends; with ``after``, that write is
+    appended to it as a function instead, for the caller to run when it chooses (the
+    middleware: once the response has been sent).
 
     Only for work that writes none of the archive's tables, such as a GET request: a write
     inside would change the token while this kept the old one. Threads started inside (the
     background counts) do not see it: they start in a context of their own. A first search
     wrote its eleven kept values in five transactions of three round trips each; now one
-    upsert writes them all (cache_backend), after the page is built. Work that raises inside
-    writes nothing.
+    upsert writes them all (cache_backend), after the page is built (through the middleware,
+    after it is sent). Work that raises inside writes nothing.
     """
     resets = _versions.set({}), _scans.set({}), _unwritten.set({}), _visit.set(None)
     try:
         yield
         if unwritten := _unwritten.get():
-            cache.set_many(unwritten, CACHE_SECONDS)
+            write = functools.partial(_write_kept, unwritten)
+            if after is None:
+                write()
+            else:
+                after.append(write)
     finally:
         for var, reset in zip((_versions, _scans, _unwritten, _visit), resets, strict=True):
             var.reset(reset)
+
+
+def _write_kept(values: dict) -> None:
+    cache.set_many(values, CACHE_SECONDS)
 
 
 def note_scan(name: str, ms: float) -> None:

@@ -1,4 +1,4 @@
-"""A request writes what it kept to the shared cache once, when its page is built.
+"""A request writes what it kept to the shared cache once, after its response has been sent.
 
 facet_counts.one_version_per_request (the middleware around every read-only request) holds the
 values kept during the request and writes them together at its end: on PostgreSQL one upsert
@@ -9,10 +9,14 @@ from unittest import mock
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.core.signals import request_finished
+from django.db import DatabaseError, close_old_connections, connection
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from articles import facet_counts
+from articles import activity, facet_counts
+from articles.middleware import archive_version_once
 from tests.budgets import generous_budgets  # noqa: F401  (autouse: every count finishes)
 from tests.caches import clear_caches
 
@@ -37,6 +41,72 @@ def test_values_kept_in_a_request_are_read_back_in_it_and_written_at_its_end(arc
         assert cache.get(_key("a name")) is None  # not written yet
     assert computed == [1]
     assert cache.get(_key("a name")) == ["a value"]
+
+
+def _sent(response) -> None:
+    """Close ``response`` as the server does once it has sent it, but keep the test's
+    connection (and transaction) open, as Django's test client does."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
+def _page_keeping(value, seen: dict):
+    """A view that keeps ``value`` and notes whether this process counts it as serving."""
+
+    def view(request):
+        facet_counts.kept("default", "a name", lambda: value)
+        seen["serving"] = activity.quiet_for() == 0.0
+        return HttpResponse("the page")
+
+    return view
+
+
+def test_a_request_writes_its_kept_values_once_its_response_is_closed(archive):
+    clear_caches()
+    seen = {}
+    response = archive_version_once(_page_keeping(["a value"], seen))(RequestFactory().get("/"))
+    assert seen == {"serving": True}
+    assert response.content == b"the page"
+    # The server has the page to send; the values wait until it closes the response.
+    assert cache.get(_key("a name")) is None
+    written = []
+    with mock.patch.object(cache, "set_many", wraps=cache.set_many) as set_many:
+
+        def note(*args):
+            written.append(activity.quiet_for() == 0.0)
+            return mock.DEFAULT  # the wrapped set_many writes too
+
+        set_many.side_effect = note
+        _sent(response)
+    assert written == [True]  # once, and as served work: background counts wait for it
+    set_many.assert_called_once_with({_key("a name"): ["a value"]}, facet_counts.CACHE_SECONDS)
+    assert cache.get(_key("a name")) == ["a value"]
+
+
+def test_a_write_after_the_response_that_fails_is_logged_and_loses_the_page_nothing(
+    archive, caplog
+):
+    clear_caches()
+    response = archive_version_once(_page_keeping(["a value"], {}))(RequestFactory().get("/x/"))
+    with mock.patch.object(cache, "set_many", side_effect=DatabaseError("server gone")):
+        _sent(response)  # it must not raise
+    assert response.content == b"the page"
+    assert cache.get(_key("a name")) is None
+    (record,) = [r for r in caplog.records if r.name == "articles.middleware"]
+    assert record.getMessage() == "The values kept while serving /x/ were not written"
+    assert "server gone" in record.exc_text
+
+
+def test_a_request_that_keeps_nothing_writes_nothing(archive):
+    clear_caches()
+    plain = archive_version_once(lambda request: HttpResponse("plain"))
+    response = plain(RequestFactory().get("/"))
+    with mock.patch.object(cache, "set_many") as set_many:
+        _sent(response)
+    set_many.assert_not_called()
 
 
 def test_work_that_fails_writes_nothing(archive):
