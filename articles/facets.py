@@ -27,6 +27,7 @@ from django.db import connections
 from django.db.models import Count
 from django.http import QueryDict
 
+from articles import search
 from articles.facet_counts import (  # noqa: F401 (within_budget: API here)
     Together,
     base_name,
@@ -120,7 +121,7 @@ def _groups_sql(specs: list[FacetSpec], qs, limit: int) -> tuple[str, tuple]:
     SQLite, which has none, reads the rows once into a materialized CTE and groups that.
     """
     columns = [f"c{i}" for i in range(len(specs))]
-    inner, params = qs.order_by().values(*[spec.group for spec in specs]).query.sql_with_params()
+    inner, params = _rows_sql(qs, [spec.group for spec in specs])
     listed = ", ".join(columns)
     if connections[qs.db].vendor == "postgresql":
         sets = ", ".join(f"({c})" for c in columns)
@@ -148,6 +149,14 @@ def _groups_sql(specs: list[FacetSpec], qs, limit: int) -> tuple[str, tuple]:
         parts.append(f"SELECT %s, CAST(g{i}.k AS text), g{i}.n{names} FROM g{i}{join}")
     sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(parts)
     return sql, (*params, *[spec.name for spec in specs])
+
+
+def _rows_sql(qs, groups: list[str]) -> tuple[str, tuple]:
+    """The grouped columns of ``qs``'s rows; on SQLite, a search's article tier by article
+    (search.tier_rows_by_article)."""
+    parts = search.tier_rows_by_article(qs) or [qs]
+    built = [part.order_by().values(*groups).query.sql_with_params() for part in parts]
+    return " UNION ALL ".join(sql for sql, _ in built), tuple(p for _, ps in built for p in ps)
 
 
 def _split(rows: list[tuple]) -> dict:

@@ -48,7 +48,7 @@ from django.db import connections
 from django.db.models import BooleanField, Case, F, FloatField, Func, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Lower
-from django.db.models.sql.where import WhereNode
+from django.db.models.sql.where import ExtraWhere, WhereNode
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -373,6 +373,43 @@ def _tier_parts(queryset):
         for i in to_parent:
             node = node.children[i]
         node.children[last] = _part_of(node.children[last], tier=tier)
+        parts.append(part)
+    return parts
+
+
+def tier_rows_by_article(queryset):
+    """SQLite: the rows of a search with an article tier as two sets that do not overlap, for
+    reading whole rows: every quote of the tier's articles, found by its article, and the own
+    matches outside those articles; every other condition of ``queryset`` kept in both. None
+    without a tier, and on PostgreSQL.
+
+    The search's own condition finds the same rows as a list of ids ("id IN (own matches UNION
+    the tier's quote ids)"), which SQLite reads by looking up each id in the table. Found by
+    article, the tier's rows come from the index on the article and the facet columns alone
+    (migration 0014): for 7,398 quotes of a 100,000-quote archive, 1.6 ms against 3.5 ms
+    through the table; the facet queries of five words with such tiers took 17.4-22.6 ms
+    before, 11.2-20.1 after.
+    """
+    path = _tier_path(queryset.query.where)
+    if path is None or _vendor(queryset) != "sqlite":
+        return None
+    table = connections[queryset.db].ops.quote_name(queryset.model._meta.db_table)
+    parts = []
+    for tier in (True, False):
+        part = queryset.all()  # clones the condition's tree, so its nodes can be changed
+        *to_parent, last = path
+        node = part.query.where
+        for i in to_parent:
+            node = node.children[i]
+        condition = node.children[last]
+        union = condition.rhs
+        ids = union.tier.params
+        in_tier = f"{table}.article_id IN ({', '.join(['%s'] * len(ids))})"
+        if tier:
+            node.children[last] = ExtraWhere([in_tier], ids)
+        else:
+            own = type(condition)(condition.lhs, union.own)
+            node.children[last] = WhereNode([own, ExtraWhere([f"NOT {in_tier}"], ids)])
         parts.append(part)
     return parts
 

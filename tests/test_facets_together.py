@@ -143,3 +143,46 @@ def test_a_together_past_the_budget_leaves_all_its_facets_uncounted(archive, cli
     clear_caches()
     page = client.get("/quotes/?q=guarantees")
     assert all(f.timed_out for f in page.context["facets"])
+
+
+def _tier_search(query: str, **filters):
+    quotes = Quote.objects.filter(**filters)
+    tier = search.article_tier_for(quotes, query)
+    assert tier.article_ids, "the search must have an article tier"
+    return search.search_quotes(quotes, query, article_tier=tier)
+
+
+def test_a_search_with_an_article_tier_counts_each_quote_once(archive, client):
+    # "legally binding": 4 quotes say it, 30 more are in articles whose text does (the tier);
+    # on SQLite the tier's quotes are read by article, apart from the own matches.
+    clear_caches()
+    every = list(_tier_search("legally binding"))
+    direct = [q for q in every if q.kind == "direct"]
+    assert (len(every), len(direct)) == (34, 12)
+    for url, matches in [
+        ("/quotes/?q=legally+binding", every),
+        ("/quotes/?q=legally+binding&kind=direct", direct),
+    ]:
+        page = client.get(url)
+        assert page.context["page"].count == len(matches)
+        for name in ("speaker", "party", "format", "event", "outlet"):
+            assert counts(page, name) == expected(matches, name), (url, name)
+    # The kind facet leaves out its own filter: every match.
+    assert counts(page, "kind") == expected(every, "kind")
+
+
+def test_sqlite_reads_an_article_tiers_rows_from_the_article_and_facet_index(archive):
+    qs = _tier_search("legally binding")
+    parts = search.tier_rows_by_article(qs)
+    if connection.vendor != "sqlite":
+        assert parts is None  # PostgreSQL groups the rows its search found (GROUPING SETS)
+        return
+    tier, own = parts
+    # Together the two parts are the search's rows, each once.
+    ids = [*tier.values_list("pk", flat=True), *own.values_list("pk", flat=True)]
+    assert sorted(ids) == sorted(qs.values_list("pk", flat=True))
+    sql, params = facets._groups_sql(list(facets.QUOTE_FACETS), qs, 20)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " / ".join(row[-1] for row in cursor.fetchall())
+    assert "USING COVERING INDEX quote_article_facets_idx (article_id=?)" in plan, plan
