@@ -365,16 +365,18 @@ def _tier_parts(queryset):
     path = _tier_path(queryset.query.where)
     if path is None:
         return None
-    parts = []
-    for tier in (False, True):
-        part = queryset.all()  # clones the condition's tree, so its nodes can be changed
-        *to_parent, last = path
-        node = part.query.where
-        for i in to_parent:
-            node = node.children[i]
-        node.children[last] = _part_of(node.children[last], tier=tier)
-        parts.append(part)
-    return parts
+    return [_replaced(queryset, path, functools.partial(_part_of, tier=t)) for t in (False, True)]
+
+
+def _replaced(queryset, path, replace):
+    """A copy of ``queryset`` whose condition at ``path`` (_tier_path) is ``replace(it)``."""
+    part = queryset.all()  # clones the condition's tree, so its nodes can be changed
+    *to_parent, last = path
+    node = part.query.where
+    for i in to_parent:
+        node = node.children[i]
+    node.children[last] = replace(node.children[last])
+    return part
 
 
 def tier_rows_by_article(queryset):
@@ -394,24 +396,16 @@ def tier_rows_by_article(queryset):
     if path is None or _vendor(queryset) != "sqlite":
         return None
     table = connections[queryset.db].ops.quote_name(queryset.model._meta.db_table)
-    parts = []
-    for tier in (True, False):
-        part = queryset.all()  # clones the condition's tree, so its nodes can be changed
-        *to_parent, last = path
-        node = part.query.where
-        for i in to_parent:
-            node = node.children[i]
-        condition = node.children[last]
-        union = condition.rhs
-        ids = union.tier.params
+
+    def by_article(condition, *, tier: bool):  # condition: "id IN (_TierUnion)"
+        ids = condition.rhs.tier.params
         in_tier = f"{table}.article_id IN ({', '.join(['%s'] * len(ids))})"
         if tier:
-            node.children[last] = ExtraWhere([in_tier], ids)
-        else:
-            own = type(condition)(condition.lhs, union.own)
-            node.children[last] = WhereNode([own, ExtraWhere([f"NOT {in_tier}"], ids)])
-        parts.append(part)
-    return parts
+            return ExtraWhere([in_tier], ids)
+        own = type(condition)(condition.lhs, condition.rhs.own)
+        return WhereNode([own, ExtraWhere([f"NOT {in_tier}"], ids)])
+
+    return [_replaced(queryset, path, functools.partial(by_article, tier=t)) for t in (True, False)]
 
 
 def _tier_path(node, path=()):
