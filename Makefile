@@ -3,7 +3,7 @@
 # python3 from PATH; `make install PYTHON=...` chooses another. Debian builds its Python with
 # profile-guided and link-time optimisation into a static executable; the pyenv build first on
 # PATH on these machines has neither and loads libpython as a shared library. Same Python 3.11,
-# same code: warm pages took 5-20% less time on Debian's (docs/scaling.md, twelfth session).
+# same code: warm pages took 5-20% less time on Debian's (docs/scaling-history.md, twelfth session).
 PYTHON ?= $(shell /usr/bin/python3.11 -c "import ensurepip, venv" >/dev/null 2>&1 \
 	&& echo /usr/bin/python3.11 || echo python3)
 VENV := .venv
