@@ -203,6 +203,10 @@ class _TierArticles(Func):
     Django's ``__in`` sends a parameter per id, and a rare word's tier of 967 articles was
     prepared, compiled and quoted id by id each time the search's SQL was built. The class
     also marks the tier's half of a search's condition, which best_ids splits (_tier_parts).
+
+    The array goes as its text ('{1,2,3}'), written once here: psycopg writes a list of ints
+    out element by element, 0.4-0.6 ms for 967 ids at every statement that names the tier (a
+    first search sends two, one naming it twice), where joining their digits takes 0.05.
     """
 
     template = "%(expressions)s = ANY(%%s::bigint[])"
@@ -211,10 +215,11 @@ class _TierArticles(Func):
     def __init__(self, ids):
         super().__init__(F("article_id"))
         self.ids = list(ids)
+        self.array = "{" + ",".join(map(str, self.ids)) + "}"
 
     def as_sql(self, compiler, connection, **extra):
         sql, params = super().as_sql(compiler, connection, **extra)
-        return sql, (*params, self.ids)
+        return sql, (*params, self.array)
 
 
 class _TierUnion(RawSQL):

@@ -420,8 +420,8 @@ def asking(lines: list[str], term: str, other: str) -> list[str]:
     return _tier_asking(asked, new)
 
 
-# An article tier's ids as the page sends them (search._TierArticles: psycopg's array literal).
-TIER_IDS = re.compile(r"'\{[0-9,]*\}'(?=::int[248]\[\]::bigint\[\])")
+# An article tier's ids as the page sends them (search._TierArticles: one array literal).
+TIER_IDS = re.compile(r"'\{[0-9,]*\}'(?=::bigint\[\])")
 # The statement that finds a search's tier articles (search.article_tier_for), as psql input.
 TIER_ARTICLES = re.compile(
     r'^(SELECT "articles_article"\."id" AS "pk" FROM "articles_article" WHERE .* LIMIT (\d+));$'

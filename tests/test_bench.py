@@ -223,7 +223,7 @@ def test_a_first_searchs_floor_reads_the_article_tier_the_other_word_finds():
     import probe
 
     search = "websearch_to_tsquery('english'::regconfig, '\"treaty\"')"
-    tier = '"articles_quote"."article_id" = ANY(\'{4,8,15}\'::int4[]::bigint[])'
+    tier = '"articles_quote"."article_id" = ANY(\'{4,8,15}\'::bigint[])'
     statements = [
         f"SELECT id FROM q WHERE v @@ {search}",
         'SET LOCAL statement_timeout = 19; SELECT "articles_article"."id" AS "pk" FROM '
@@ -251,7 +251,7 @@ def test_a_first_searchs_floor_reads_the_article_tier_the_other_word_finds():
         "RESET statement_timeout;",
     ]
     assert "'{4,8,15}'" not in timed
-    assert timed.count("ANY(:'parley_tier'::int4[]::bigint[])") == 2
+    assert timed.count("ANY(:'parley_tier'::bigint[])") == 2
     assert "SELECT * FROM q WHERE id = ANY('{16,23}'::int4[]);" in lines
 
     # A tier named with no statement that finds it cannot be timed as the page met it.
@@ -270,7 +270,7 @@ def test_a_first_searchs_floor_of_an_article_tier_runs_in_psql(db):
             "SELECT CASE WHEN count(*) >= 3 THEN '{}' ELSE coalesce(array_agg(t.pk), '{}') END "
             "AS parley_tier FROM (SELECT id AS pk FROM generate_series(7, 8) AS id) AS t \\gset",
             "\\echo found :parley_tier",
-            "SELECT count(*) FROM unnest(:'parley_tier'::int4[]::bigint[]);",
+            "SELECT count(*) FROM unnest(:'parley_tier'::bigint[]);",
         ]
     )
     done = subprocess.run(

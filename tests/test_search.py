@@ -594,3 +594,28 @@ def test_a_search_with_its_article_tier_pages_in_the_order_of_its_rank(archive, 
     assert ranking and not any(tier in sql for sql in ranking)
     assert [sql for sql in sent if tier in sql and not _ranks(sql) and "GROUP BY" not in sql]
     clear_caches()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's array parameter")
+def test_an_article_tiers_ids_go_to_postgresql_as_one_array_literal(archive, client):
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.caches import clear_caches
+
+    # Written once as text ('{1,2,3}'), not adapted by psycopg id by id in every statement
+    # that names the tier (search._TierArticles): the tier's quotes, and the facets over them.
+    clear_caches()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/quotes/", {"q": "Russia NATO"}).status_code == 200
+    tier = search.article_tier_for(Quote.objects.all(), "Russia NATO").article_ids
+    assert len(tier) == 5
+    named = [
+        re.findall(r"= ANY\('\{([0-9,]*)\}'::bigint\[\]\)", q["sql"])
+        for q in captured
+        if '"article_id" = ANY' in q["sql"]
+    ]
+    assert len(named) == 2  # the tier's quotes, and the facets over the page's rows
+    assert all(
+        found and {tuple(map(int, ids.split(","))) for ids in found} == {tier} for found in named
+    )
+    clear_caches()
