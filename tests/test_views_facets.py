@@ -12,6 +12,7 @@ from http import HTTPStatus
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import OperationalError, connection, connections, transaction
 from django.db.models import F
@@ -272,6 +273,76 @@ def test_a_count_being_made_in_the_background_is_not_tried_again_in_a_page(
     assert not any(f.timed_out for f in counted.context["facets"])
     outlets = [(o.value, o.count) for o in facet(counted, "outlet").options]
     assert outlets == [("tass", 18), ("sputnik", 16), ("rt", 8)]
+
+
+def test_counts_some_of_which_were_culled_are_queued_once_under_the_mark_pages_read(
+    committed_archive, client, monkeypatch
+):
+    monkeypatch.setattr(facet_counts, "BACKGROUND_COUNTS", True)
+    named = {}  # cache key -> the text that names its count
+    key = facet_counts._key
+
+    def naming(version, material):
+        named[key(version, material)] = material
+        return key(version, material)
+
+    monkeypatch.setattr(facet_counts, "_key", naming)
+    assert not any(f.timed_out for f in client.get(URL).context["facets"])
+    # A full cache culls at random: the speaker and party counts go, the others stay.
+    culled = [k for k, text in named.items() if text.endswith(("\nspeaker\n20", "\nparty\n20"))]
+    assert len(culled) == 2
+    for each in caches.all():
+        each.delete_many(culled)
+    release = threading.Event()
+    waits = []
+
+    def held(*_):
+        waits.append(1)
+        return release.wait(10)
+
+    monkeypatch.setattr(facet_counts.activity, "wait_until_quiet", held)
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
+    first = client.get(URL)
+    assert [f.name for f in first.context["facets"] if f.timed_out] == ["speaker", "party"]
+    assert all(f.counting_later for f in first.context["facets"] if f.timed_out)
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 10_000)
+    with CaptureQueriesContext(connection) as queries:
+        waiting = client.get(URL)
+    # The page found the mark its first visit left, so it neither counted nor queued again.
+    assert [f.name for f in waiting.context["facets"] if f.timed_out] == ["speaker", "party"]
+    assert not [q for q in queries if "UNION ALL" in q["sql"]]
+    assert len(facet_counts._queue) == 0 and len(waits) == 1  # the one count, waiting
+    release.set()
+    for thread in list(facet_counts._threads):
+        thread.join(10)
+    counted = client.get(URL)
+    assert not any(f.timed_out for f in counted.context["facets"])
+    assert facet(counted, "speaker").options[0].count > 0
+
+
+def test_counts_that_waited_past_their_marks_are_dropped_without_waiting_again(
+    committed_archive, client, monkeypatch
+):
+    monkeypatch.setattr(facets, "FACET_BUDGET_MS", 0)
+    monkeypatch.setattr(facet_counts, "BACKGROUND_COUNTS", True)
+    release = threading.Event()
+    waits = []
+
+    def held(*_):
+        waits.append(1)
+        return release.wait(10)
+
+    monkeypatch.setattr(facet_counts.activity, "wait_until_quiet", held)
+    client.get(URL)
+    client.get(f"{URL}?kind=direct")
+    wait_until(lambda: len(waits) == 1)  # the first page's counts wait for a quiet moment
+    monkeypatch.setattr(facet_counts, "LATER_TIMEOUT_MS", 0)  # both have waited too long now
+    release.set()
+    for thread in list(facet_counts._threads):
+        thread.join(10)
+    # The second page's counts were given up before another wait, not after it.
+    assert len(waits) == 1
+    assert not facet_counts._queue
 
 
 def test_background_counting_rests_as_long_as_it_counted(committed_archive, client, monkeypatch):
