@@ -18,7 +18,7 @@ timed, and it prints the page's time outside its SQL: its Python, as a worker ru
 
 The words' kept values stay in the archive's cache: on PostgreSQL (a cache table) clear them
 with ``manage.py count_facets --clear`` before a bench/run.py, whose first searches start at
-rank 1,600 (bench/ab.py's at 3,000), below this script's default.
+rank 1,600 (bench/ab.py's at 3,400), below this script's default.
 """
 
 from __future__ import annotations
