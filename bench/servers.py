@@ -59,7 +59,7 @@ def free_port() -> int:
 class Server:
     def __init__(
         self, name: str, command: list[str], env: dict, port: int, ready_path: str,
-        *, leftovers: list[Path] = (),
+        *, leftovers: tuple[Path, ...] = (),
     ):  # fmt: skip
         self.name, self.port, self.ready_path = name, port, ready_path
         self.leftovers = leftovers  # deleted once the server has stopped
@@ -135,7 +135,7 @@ def parley(name: str, database_url: str, workers: int = WORKERS) -> Server:
         **cache,
     }
     command = gunicorn_command(port, workers=workers)
-    return Server(name, command, env, port, "/about/data/", leftovers=leftovers)
+    return Server(name, command, env, port, "/about/data/", leftovers=tuple(leftovers))
 
 
 def datasette(path: Path) -> Server:
