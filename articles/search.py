@@ -340,8 +340,6 @@ def best_ids(queryset, limit: int, *, scan: str | None = None) -> list[int]:
     planner's estimate of the matches: 6 ms for the best 1,001 of 6,065 matches whose pages
     were not in PostgreSQL's buffers, where grouping all of them took 21 ms.
     """
-    from articles.facet_counts import remembered
-
     path = _tier_path(queryset.query.where)
     if path is not None:
         return _best_with_tier(queryset, limit, scan=scan, articles=_tier_ids(queryset, path))
@@ -351,18 +349,47 @@ def best_ids(queryset, limit: int, *, scan: str | None = None) -> list[int]:
         ("best", limit),
         lambda: by_relevance(queryset).values_list("pk")[:limit].query.sql_with_params(),
     )
-    from_index = _by_index(queryset)
+    table, from_index = queryset.model._meta.db_table, _by_index(queryset)
+    found = _ranked(queryset.db, sql_params, limit, table, from_index=from_index, scan=scan)
+    return [pk for (pk,) in found]
+
+
+def _ranked(alias: str, sql_params: tuple, limit: int, table: str, *, from_index: bool, scan):
+    """The rows of a ranking's SQL (``best_ids``), kept; what reading them cost is noted."""
+    from articles.facet_counts import remembered
 
     def unread_ms(rows, ms: float) -> float:
         # Below the limit the index returned, and so read, every match.
         if not from_index or len(rows) < limit:
             return 0.0
-        return estimated_rows(queryset.db, sql_params, queryset.model._meta.db_table) * (
-            ms / len(rows)
-        )
+        return estimated_rows(alias, sql_params, table) * (ms / len(rows))
 
-    found = remembered(queryset.db, sql_params, scan=scan, unread_ms=unread_ms)
-    return [pk for (pk,) in found]
+    return remembered(alias, sql_params, scan=scan, unread_ms=unread_ms)
+
+
+def _own_matches_by_index(queryset, query: str, limit: int) -> int:
+    """PostgreSQL: how many of ``queryset``'s own matches of ``query`` there are, up to
+    ``limit``; -1 for a base that can hold no row.
+
+    The RUM index ranks the own matches about as fast as counting them (both read up to
+    ``limit`` rows), and that ranking is the page's own (``best_ids`` of ``search_quotes``
+    without a tier), which ranked_page finds kept, whether they fill the cap or come before
+    the tier (_best_with_tier): a first search of a common word counted 1,000 rows for nothing
+    (4-10 ms of 40 at 1M quotes). Its SQL is the same for every search of the same base
+    (``_shaped``): a first search built and compiled it through the ORM (0.4 ms at 1M quotes).
+    """
+    from articles.facet_counts import base_name
+
+    def build(words: str) -> tuple:
+        own = search_quotes(queryset, words, article_tier=ArticleTier())
+        return by_relevance(own).values_list("pk")[:limit].query.sql_with_params()
+
+    try:
+        sql_params = _shaped(queryset.db, ("own", limit, base_name(queryset)), query, build)
+    except EmptyResultSet:
+        return -1
+    table = queryset.model._meta.db_table
+    return len(_ranked(queryset.db, sql_params, limit, table, from_index=True, scan=None))
 
 
 def _tier_parts(queryset):
@@ -471,6 +498,41 @@ def _built(alias: str, name: str | None, part: tuple, build: Callable[[], tuple]
     return found
 
 
+# A search's SQL per process by its shape, on PostgreSQL: there its words reach the SQL only as
+# the text websearch_to_tsquery() is given, a parameter, so the SQL built once for a stand-in
+# query serves every search of the same shape with its own words put in the stand-in's place.
+# A first search built its statements' SQL through the ORM for words nobody had asked (the own
+# matches' ranking and the article tier's articles: about 0.8 ms at 1M quotes). A query with a
+# NOT term has a second text, its positive terms alone (``_search_query``), so it has shapes of
+# its own. The stand-in's words are no word of the archive or of any filter's value.
+_SHAPED: dict = {}
+_SHAPED_MAX = 256
+_STAND_INS = {False: "parleystandin", True: "parleystandin -parleystandinnot"}
+
+
+def _shaped(alias: str, shape: tuple, query: str, build: Callable[[str], tuple]) -> tuple:
+    """``build(query)`` (a search's SQL and parameters), built once per process for ``shape``
+    (what the SQL depends on but the words: the base's conditions, the limit) on PostgreSQL;
+    ``build`` must put the words in its SQL only through ``_search_query``."""
+    if connections[alias].vendor != "postgresql":
+        return build(query)
+    parsed = parse_query(query)
+    negated = parsed.websearch() != parsed.websearch(positive_only=True)
+    key = (alias, shape, negated)
+    found = _SHAPED.get(key)
+    if found is None:
+        if len(_SHAPED) >= _SHAPED_MAX:
+            _SHAPED.clear()
+        found = _SHAPED[key] = build(_STAND_INS[negated])
+    stand_in = parse_query(_STAND_INS[negated])
+    words = {
+        stand_in.websearch(): parsed.websearch(),
+        stand_in.websearch(positive_only=True): parsed.websearch(positive_only=True),
+    }
+    sql, params = found
+    return sql, tuple(words.get(p, p) if isinstance(p, str) else p for p in params)
+
+
 def _tier_ids(queryset, path) -> tuple:
     """The article ids of the tier held by the condition at ``path`` (_tier_path)."""
     node = queryset.query.where
@@ -559,17 +621,9 @@ def article_tier_for(queryset, query: str) -> ArticleTier:
     cap = RESULT_COUNT_CAP
 
     def own_matches() -> int:
+        if _vendor(queryset) == "postgresql":
+            return _own_matches_by_index(queryset, query, cap + 1)
         own = search_quotes(queryset, query, article_tier=ArticleTier())
-        if _by_index(own):
-            # The RUM index ranks the own matches about as fast as counting them (both read
-            # up to 1,001 rows), and that ranking is the page's own, which ranked_page finds
-            # kept, whether they fill the cap or come before the tier (_best_with_tier): a
-            # first search of a common word counted 1,000 rows for nothing (4-10 ms of 40 at
-            # 1M quotes).
-            try:
-                return len(best_ids(own, cap + 1))
-            except EmptyResultSet:
-                return -1
         try:
             sql, params = own.order_by().values("pk")[:cap].query.sql_with_params()
         except EmptyResultSet:  # a base that can hold no quote: no article can add any
@@ -586,15 +640,19 @@ def article_tier_for(queryset, query: str) -> ArticleTier:
     counted = kept(queryset.db, name, own_matches)
     if counted < 0 or counted >= cap:
         return ArticleTier()
-    articles = search_articles(_article_model().objects.all(), query).order_by()
-    ids = articles.values_list("pk", flat=True)[: ARTICLE_TIER_MAX + 1]
+    articles = _article_model().objects.all()
+
+    def ids_sql(words: str) -> tuple:
+        found = search_articles(articles, words).order_by().values_list("pk", flat=True)
+        return found[: ARTICLE_TIER_MAX + 1].query.sql_with_params()
+
     # Like a facet count: cached under the archive's version, and when it runs out of time,
     # found in the background for the next visit (a phrase's articles took 25 ms at 1M quotes,
     # past the budget on every visit). Named by the query, so that a page that finds them kept
-    # does not build their SQL (0.08 ms at 1M quotes).
+    # does not build their SQL (building it took 0.4 ms at 1M quotes, for every visit).
     rows = count_rows(
         articles.db,
-        {"ids": ids.query.sql_with_params},
+        {"ids": lambda: _shaped(articles.db, ("article-tier-ids",), query, ids_sql)},
         budget_ms=ARTICLE_TIER_BUDGET_MS,
         keys={"ids": f"article-tier-ids:{ARTICLE_TIER_MAX}\n{query}"},
     ).rows.get("ids")

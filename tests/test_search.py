@@ -461,12 +461,15 @@ def test_the_article_tier_kept_is_found_without_building_its_search(archive, mon
     monkeypatch.setattr(
         search, "search_quotes", lambda *a, **k: built.append(a[1]) or search_quotes(*a, **k)
     )
+    monkeypatch.setattr(search, "_SHAPED", {})  # no SQL built by an earlier test
     with facet_counts.one_version_per_request():
         first = search.article_tier_for(quotes, "legally binding")
-    assert built == ["legally binding"]
+    # PostgreSQL builds the SQL of every search of this base for a stand-in's words (_shaped).
+    words = "parleystandin" if connection.vendor == "postgresql" else "legally binding"
+    assert built == [words]
     with facet_counts.one_version_per_request():
         assert search.article_tier_for(quotes, "legally binding") == first
-    assert built == ["legally binding"]  # named by the base and the words: no SQL to build
+    assert built == [words]  # named by the base and the words: no SQL to build
     # Another base is another count: everyone's matches are not Lavrov's.
     other = Quote.objects.exclude(speaker__slug="sergey-lavrov")
     with facet_counts.one_version_per_request():
@@ -619,3 +622,29 @@ def test_an_article_tiers_ids_go_to_postgresql_as_one_array_literal(archive, cli
         found and {tuple(map(int, ids.split(","))) for ids in found} == {tier} for found in named
     )
     clear_caches()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["treaty", '"legally binding"', "nato or treaty", "security -guarantees", "o'brien's", "é"],
+)
+def test_a_search_of_a_shape_built_before_gets_the_sql_of_its_own_words(archive, monkeypatch, query):
+    # On PostgreSQL _shaped builds a shape's SQL once, for a stand-in's words, and puts each
+    # search's words in their place: the result must be what building it for them gives.
+    monkeypatch.setattr(search, "_SHAPED", {})
+    lavrov = Quote.objects.filter(speaker__slug="sergey-lavrov")
+    for base in (Quote.objects.all(), lavrov):
+
+        def own(words, base=base):
+            found = search.search_quotes(base, words, article_tier=search.ArticleTier())
+            return search.by_relevance(found).values_list("pk")[:1001].query.sql_with_params()
+
+        def articles(words):
+            found = search.search_articles(Article.objects.all(), words).values_list("pk")
+            return found[:1001].query.sql_with_params()
+
+        for shape, build in ((("own", facet_counts.base_name(base)), own), (("ids",), articles)):
+            for words in ("first words", "first -words", query):
+                assert search._shaped("default", shape, words, build) == build(words)
+    kinds = {negated for (_, _, negated) in search._SHAPED}
+    assert kinds == ({False, True} if connection.vendor == "postgresql" else set())
