@@ -628,7 +628,7 @@ def test_an_article_tiers_ids_go_to_postgresql_as_one_array_literal(archive, cli
     "query",
     ["treaty", '"legally binding"', "nato or treaty", "security -guarantees", "o'brien's", "é"],
 )
-def test_a_search_of_a_shape_built_before_gets_the_sql_of_its_own_words(archive, monkeypatch, query):
+def test_a_search_of_a_shape_built_before_gets_its_own_words_sql(archive, monkeypatch, query):
     # On PostgreSQL _shaped builds a shape's SQL once, for a stand-in's words, and puts each
     # search's words in their place: the result must be what building it for them gives.
     monkeypatch.setattr(search, "_SHAPED", {})
