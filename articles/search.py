@@ -523,13 +523,11 @@ def _shaped(alias: str, shape: tuple, query: str, build: Callable[[str], tuple])
     if found is None:
         if len(_SHAPED) >= _SHAPED_MAX:
             _SHAPED.clear()
-        found = _SHAPED[key] = build(_STAND_INS[negated])
-    stand_in = parse_query(_STAND_INS[negated])
-    words = {
-        stand_in.websearch(): parsed.websearch(),
-        stand_in.websearch(positive_only=True): parsed.websearch(positive_only=True),
-    }
-    sql, params = found
+        stand_in = parse_query(_STAND_INS[negated])
+        texts = (stand_in.websearch(), stand_in.websearch(positive_only=True))
+        found = _SHAPED[key] = (*build(_STAND_INS[negated]), texts)
+    sql, params, (full, positive) = found
+    words = {full: parsed.websearch(), positive: parsed.websearch(positive_only=True)}
     return sql, tuple(words.get(p, p) if isinstance(p, str) else p for p in params)
 
 
