@@ -56,6 +56,8 @@ class _ById(Query):
 def by_ids(queryset, ids: list):
     """``queryset.filter(pk__in=ids)``, compiled once per shape where its shape allows."""
     rows = queryset.filter(pk__in=ids)
+    if not ids:  # compiling would raise EmptyResultSet outside Django's own guard
+        return rows
     shape = _shape(rows.query)
     if shape is not None:
         rows.query.__class__ = _ById

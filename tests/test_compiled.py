@@ -52,6 +52,11 @@ def test_rows_of_a_shape_read_again_are_the_rows_of_their_own_ids(archive, compi
         assert rows == _django(listing, ids)
 
 
+def test_no_ids_are_no_rows(archive, compiles):
+    assert list(compiled.by_ids(Quote.objects.for_listing(), [])) == []
+    assert compiled._COMPILED == {}
+
+
 def test_a_search_page_of_a_filtered_list_keeps_its_joins_and_its_own_shape(archive, compiles):
     # A speaker filter leaves its join when the page's conditions are taken off: that list's
     # rows are another shape from the whole list's, each right for its own ids.
